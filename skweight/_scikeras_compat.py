@@ -1,0 +1,122 @@
+"""What scikeras 0.13 needs to be right under scikit-learn >= 1.6.
+
+Everything skweight changes about scikeras lives here, each with its reason:
+
+1. ``BaseWrapper`` defines ``_more_tags`` and no ``__sklearn_tags__``.
+   scikit-learn >= 1.6 ignores ``_more_tags``, and its
+   ``check_estimator_tags_renamed`` walks the MRO and fails any class that
+   defines one without the other, so no subclass can pass until the base class
+   itself is mended. :func:`mend_scikeras` adds ``__sklearn_tags__`` to
+   ``BaseWrapper`` carrying the same information (multi-output support).
+2. ``KerasClassifier`` lists ``ClassifierMixin`` after ``BaseWrapper``, so
+   ``is_classifier`` is False and cross-validation stops stratifying. skweight's
+   classifiers derive from ``(ClassifierMixin, SkweightWrapper)`` instead.
+3. ``BaseWrapper._validate_sample_weight`` drops zero-weight rows (changing the
+   batches) and ``KerasClassifier.fit`` multiplies the caller's
+   ``sample_weight`` in place. :class:`SkweightWrapper` never drops rows and
+   never writes to its inputs.
+4. ``tensorflow_random_state`` seeds TensorFlow only; :func:`seeded` seeds the
+   active Keras backend as well, so ``random_state`` works on JAX and PyTorch.
+"""
+
+import contextlib
+import os
+import random
+
+import keras
+import numpy as np
+from scikeras.wrappers import BaseWrapper
+
+
+def _base_wrapper_sklearn_tags(self):
+    tags = super(BaseWrapper, self).__sklearn_tags__()
+    tags.target_tags.multi_output = True
+    return tags
+
+
+def mend_scikeras():
+    """Give ``BaseWrapper`` a ``__sklearn_tags__`` (idempotent).
+
+    This also makes scikeras' own ``KerasClassifier``/``KerasRegressor`` report
+    correct tags, which they do not under scikit-learn >= 1.6.
+    """
+    if "__sklearn_tags__" not in vars(BaseWrapper):
+        BaseWrapper.__sklearn_tags__ = _base_wrapper_sklearn_tags
+
+
+mend_scikeras()
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Seed Python, NumPy and the Keras backend; restore global RNGs after.
+
+    With TensorFlow, op determinism is switched on for the duration, as
+    scikeras does, so that the same seed gives the same model.
+    """
+    if seed is None:
+        yield
+        return
+    py_state, np_state = random.getstate(), np.random.get_state()
+    tf_config = None
+    was_deterministic = True
+    if keras.backend.backend() == "tensorflow":
+        from tensorflow.python.framework import config as tf_config
+
+        was_deterministic = tf_config.is_op_determinism_enabled()
+        if not was_deterministic:
+            tf_config.enable_op_determinism()
+    old_env = os.environ.get("TF_DETERMINISTIC_OPS")
+    os.environ["TF_DETERMINISTIC_OPS"] = "1"
+    try:
+        keras.utils.set_random_seed(int(seed))
+        yield
+    finally:
+        if old_env is None:
+            os.environ.pop("TF_DETERMINISTIC_OPS", None)
+        else:
+            os.environ["TF_DETERMINISTIC_OPS"] = old_env
+        if tf_config is not None and not was_deterministic:
+            tf_config.disable_op_determinism()
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+def seed_from_random_state(random_state):
+    """An int seed from ``random_state`` (int, RandomState or None).
+
+    A ``RandomState`` is sampled from a copy, so the caller's generator is left
+    untouched and the same state always gives the same seed.
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.RandomState):
+        copy = np.random.RandomState()
+        copy.set_state(random_state.get_state())
+        return int(copy.randint(np.iinfo(np.int32).max))
+    return int(random_state)
+
+
+class SkweightWrapper(BaseWrapper):
+    """``BaseWrapper`` without the behaviours that are wrong under modern
+    scikit-learn (see the module docstring). Estimators derive from
+    ``(ClassifierMixin, SkweightWrapper)``.
+    """
+
+    @staticmethod
+    def _validate_sample_weight(X, y, sample_weight):
+        # scikeras drops zero-weight rows here and returns arrays that alias the
+        # caller's; skweight validates sample weights itself and keeps all rows.
+        return X, y, sample_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def __getstate__(self):
+        # Compiled forward functions are caches, rebuilt on demand; they cannot
+        # be pickled or deep-copied.
+        state = self.__dict__.copy()
+        state.pop("_forward_cache", None)
+        return state

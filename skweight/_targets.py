@@ -1,0 +1,261 @@
+"""Per-output target handling: columns, names, labels <-> integer codes.
+
+NumPy and pandas only: this module must not import Keras, so that the weight
+computation that builds on it stays cheap to import and to test.
+"""
+
+import numbers
+import re
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.multiclass import type_of_target
+
+__all__ = ["LabelCodes", "TargetColumns", "encode_labels", "split_target_columns"]
+
+# Integer labels whose range is at most this many times the number of samples
+# are counted with a bincount lookup table instead of a sort.
+_DENSE_RANGE_FACTOR = 4
+
+
+class TargetColumns:
+    """The columns of a classification target, one 1-D array per output.
+
+    Attributes
+    ----------
+    columns : list of ndarray
+        One 1-D array of labels per output, each in its own dtype.
+    names : list of str
+        Output names: the DataFrame's column names, a Series' name, or
+        ``"output_<k>"``.
+    ndim : int
+        1 when ``y`` was one-dimensional, 2 otherwise.
+    """
+
+    def __init__(self, columns, names, ndim):
+        self.columns = columns
+        self.names = names
+        self.ndim = ndim
+
+    @property
+    def n_outputs(self):
+        return len(self.columns)
+
+    @property
+    def n_samples(self):
+        return len(self.columns[0])
+
+
+def split_target_columns(y, *, param="y"):
+    """Split ``y`` into one label array per output, keeping each column's dtype.
+
+    A DataFrame's mixed columns (strings beside integers) would be flattened to
+    ``object`` by ``np.asarray``; splitting first keeps integer labels integer.
+    """
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] == 0:
+            raise ValueError(f"{param} has no columns. Got shape {y.shape} instead.")
+        names = [str(c) for c in y.columns]
+        columns = [y.iloc[:, k].to_numpy() for k in range(y.shape[1])]
+        ndim = 2
+    elif isinstance(y, pd.Series):
+        names = [str(y.name)] if y.name is not None else ["output_0"]
+        columns = [y.to_numpy()]
+        ndim = 1
+    else:
+        if hasattr(y, "toarray"):  # scipy sparse indicator matrix
+            y = y.toarray()
+        arr = np.asarray(y)
+        if arr.dtype.kind == "O" and arr.ndim == 1 and arr.size and isinstance(
+            arr[0], (list, tuple, np.ndarray)
+        ):
+            raise ValueError(
+                f"{param} must be an array of shape (n_samples,) or "
+                f"(n_samples, n_outputs). Got a sequence of sequences instead."
+            )
+        if arr.ndim not in (1, 2):
+            raise ValueError(
+                f"{param} must be an array of shape (n_samples,) or "
+                f"(n_samples, n_outputs). Got an array of shape {arr.shape} instead."
+            )
+        if arr.ndim == 2 and arr.shape[1] == 0:
+            raise ValueError(f"{param} has no columns. Got shape {arr.shape} instead.")
+        ndim = arr.ndim
+        columns = [arr] if ndim == 1 else [arr[:, k] for k in range(arr.shape[1])]
+        names = [f"output_{k}" for k in range(len(columns))]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{param} has duplicate column names. Got {names} instead.")
+    return TargetColumns(columns, names, ndim)
+
+
+def _check_label_column(column, name, param):
+    if column.dtype.kind == "f":
+        if not np.all(np.isfinite(column)):
+            raise ValueError(
+                f"{param} column {name!r} contains NaN or infinity; labels must "
+                "be finite."
+            )
+    elif column.dtype.kind == "O":
+        if pd.isna(column).any():
+            raise ValueError(
+                f"{param} column {name!r} contains missing values (None or NaN); "
+                "every sample needs a label."
+            )
+    kind = type_of_target(column)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            f"Unknown label type: {kind!r} in {param} column {name!r}. A classifier "
+            "needs discrete labels (int, str or bool); use a regressor for "
+            "continuous targets."
+        )
+
+
+class LabelCodes:
+    """Sorted classes of one label column, their counts, and per-sample codes.
+
+    Samples are stored as ``keys`` into a small table ``key_to_class`` (the
+    dense-integer and hashed-string paths), so that mapping per-class values to
+    samples (:meth:`take`) is a single gather over the samples.
+    """
+
+    def __init__(self, classes, counts, keys, key_to_class=None):
+        self.classes = classes
+        self.counts = counts
+        self._keys = keys
+        self._key_to_class = key_to_class
+
+    @property
+    def codes(self):
+        """Index of each sample's class in ``classes``, shape (n_samples,)."""
+        if self._key_to_class is None:
+            return self._keys
+        return self._key_to_class[self._keys]
+
+    def take(self, per_class):
+        """``per_class[codes]``, computed with one pass over the samples."""
+        per_class = np.asarray(per_class)
+        if self._key_to_class is None:
+            return per_class[self._keys]
+        return per_class[self._key_to_class][self._keys]
+
+
+def _dense_int_codes(column):
+    as_int = column.astype(np.int64, copy=False)
+    lo, hi = int(as_int.min()), int(as_int.max())
+    span = hi - lo + 1
+    if span > _DENSE_RANGE_FACTOR * column.size + 1024:
+        return None
+    keys = as_int - lo if lo else as_int
+    counts = np.bincount(keys, minlength=span)
+    present = np.flatnonzero(counts)
+    key_to_class = np.zeros(span, dtype=np.intp)
+    key_to_class[present] = np.arange(present.size)
+    classes = (present + lo).astype(column.dtype)
+    return LabelCodes(classes, counts[present], keys, key_to_class)
+
+
+_HASH_MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _fixed_width_str_codes(column):
+    """Factorize fixed-width strings through a 64-bit hash of their bytes.
+
+    Hashing the code units column by column is vectorised; the result is then
+    verified exactly (every sample equals its hash's representative), and a
+    collision, however unlikely, falls back to ``pandas.factorize``.
+    """
+    column = np.ascontiguousarray(column)
+    unit = np.uint32 if column.dtype.kind == "U" else np.uint8
+    words = column.view(unit).reshape(column.size, -1)
+    h = np.zeros(column.size, dtype=np.uint64)
+    for j in range(words.shape[1]):  # a loop over characters, not samples
+        h *= _HASH_MULT
+        h += words[:, j]
+    keys, uniq_hash = pd.factorize(h)
+    first = np.zeros(uniq_hash.size, dtype=np.intp)
+    first[keys[::-1]] = np.arange(column.size - 1, -1, -1)
+    reps = column[first]
+    if not np.array_equal(reps[keys], column):
+        return None
+    order = np.argsort(reps, kind="stable")
+    key_to_class = np.empty_like(order)
+    key_to_class[order] = np.arange(order.size)
+    counts = np.bincount(keys, minlength=reps.size)[order]
+    return LabelCodes(reps[order], counts, keys.astype(np.intp, copy=False),
+                      key_to_class)
+
+
+def encode_labels(column, *, name="output_0", param="y", check=True):
+    """Sorted classes, counts and per-sample codes of one label column.
+
+    Integer and boolean labels are counted with ``np.bincount`` through a lookup
+    table; fixed-width strings are hashed; objects go through
+    ``pandas.factorize``; other kinds fall back to ``np.unique``. All paths are
+    linear in the number of samples except the last.
+
+    Returns
+    -------
+    LabelCodes
+    """
+    column = np.asarray(column)
+    if check:
+        _check_label_column(column, name, param)
+    kind = column.dtype.kind
+    result = None
+    if kind in "iub" and column.size:
+        result = _dense_int_codes(column)
+    elif kind in "US" and column.size:
+        result = _fixed_width_str_codes(column)
+    if result is not None:
+        return result
+    if kind in "OUS":
+        keys, uniques = pd.factorize(column, sort=True)
+        if kind == "O":
+            classes = np.asarray(list(uniques), dtype=object)
+        else:
+            classes = np.asarray(uniques, dtype=column.dtype)
+    else:
+        classes, keys = np.unique(column, return_inverse=True)
+    keys = keys.reshape(-1).astype(np.intp, copy=False)
+    return LabelCodes(classes, np.bincount(keys, minlength=len(classes)), keys)
+
+
+_NAME_PATTERN = re.compile(r"[^0-9A-Za-z_]+")
+
+
+def layer_names(output_names):
+    """Keras layer names for the outputs: valid identifiers, unique, stable."""
+    names, seen = [], set()
+    for k, raw in enumerate(output_names):
+        name = _NAME_PATTERN.sub("_", str(raw)).strip("_") or f"output_{k}"
+        if name[0].isdigit():
+            name = f"output_{name}"
+        base, i = name, 1
+        while name in seen:
+            name, i = f"{base}_{i}", i + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def resolve_output(output, output_names, *, param="output"):
+    """Index of ``output`` given as an index or an output name."""
+    if isinstance(output, numbers.Integral) and not isinstance(output, bool):
+        n = len(output_names)
+        if not -n <= output < n:
+            raise ValueError(
+                f"{param} index must be in [{-n}, {n - 1}] for {n} outputs. "
+                f"Got {output} instead."
+            )
+        return int(output) % n
+    if isinstance(output, str):
+        if output not in output_names:
+            raise ValueError(
+                f"{param} must be one of the output names {list(output_names)}. "
+                f"Got {output!r} instead."
+            )
+        return list(output_names).index(output)
+    raise TypeError(
+        f"{param} must be an int index or a str output name. "
+        f"Got {type(output).__name__} instead."
+    )

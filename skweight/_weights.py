@@ -1,0 +1,430 @@
+"""Class-weight strategies and per-output sample weights (NumPy only).
+
+Each output of a multi-output target gets its own per-class weights, which
+become that output's sample weights. Unlike
+:func:`sklearn.utils.class_weight.compute_sample_weight`, the weights of
+different outputs are never multiplied together: in a shared-trunk network
+each output has its own loss term, and each term is weighted by its own labels.
+"""
+
+import numbers
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from skweight._targets import encode_labels, split_target_columns
+
+__all__ = [
+    "ClassWeightStrategy",
+    "EffectiveNumber",
+    "InverseFrequency",
+    "compute_output_sample_weight",
+]
+
+
+class ClassWeightStrategy(BaseEstimator):
+    """Base class of the class-weight strategies.
+
+    A strategy maps the classes of one output and their counts to per-class
+    weights. Subclasses implement :meth:`raw_weights`; calling the strategy
+    scales those weights so that the output's mean sample weight is 1, which
+    keeps the loss on the same scale whatever the strategy, so that a learning
+    rate tuned without weights stays sound with them.
+
+    Subclasses are scikit-learn estimators in the parameter sense
+    (``get_params``/``set_params``), so ``GridSearchCV`` can tune
+    ``class_weight__<param>``.
+    """
+
+    def raw_weights(self, classes, counts):
+        """Unscaled per-class weights, shape (n_classes,)."""
+        raise NotImplementedError
+
+    def _validate_params(self):
+        """Check parameters; raise ValueError/TypeError naming the bad one."""
+
+    def __call__(self, classes, counts):
+        """Per-class weights scaled to mean sample weight 1.
+
+        Parameters
+        ----------
+        classes : ndarray of shape (n_classes,)
+            The sorted classes of one output.
+        counts : ndarray of shape (n_classes,)
+            The number of samples (or the total sample weight) of each class.
+
+        Returns
+        -------
+        ndarray of shape (n_classes,), dtype float64
+        """
+        self._validate_params()
+        counts = np.asarray(counts, dtype=np.float64)
+        weights = np.asarray(self.raw_weights(classes, counts), dtype=np.float64)
+        return scale_to_unit_mean(weights, counts)
+
+
+def scale_to_unit_mean(weights, counts):
+    """Scale per-class weights so that sum(counts * w) == sum(counts)."""
+    total = float(np.dot(counts, weights))
+    if not np.isfinite(total) or total <= 0:
+        raise ValueError(
+            "class weights must give a positive total weight. Got per-class "
+            f"weights {weights.tolist()} for class counts {counts.tolist()} instead."
+        )
+    return weights * (counts.sum() / total)
+
+
+def _check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number. Got {value!r} of type "
+            f"{type(value).__name__} instead."
+        )
+    ok = np.isfinite(value)
+    if low is not None:
+        ok = ok and (value > low if low_open else value >= low)
+    if high is not None:
+        ok = ok and (value < high if high_open else value <= high)
+    if not ok:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        lo_s = "-inf" if low is None else f"{low}"
+        hi_s = "inf" if high is None else f"{high}"
+        raise ValueError(
+            f"{name} must be a finite number in {lo}{lo_s}, {hi_s}{hi}. "
+            f"Got {value!r} instead."
+        )
+
+
+class InverseFrequency(ClassWeightStrategy):
+    """Weights proportional to ``1 / (n_c + smoothing) ** power``.
+
+    ``power=1`` is inverse frequency, identical after scaling to scikit-learn's
+    ``"balanced"`` (``n_samples / (n_classes * n_c)``); ``power=0.5`` is the
+    milder square-root inverse; ``power=0`` is no weighting. A grid over
+    ``class_weight__power`` thus moves from none to full rebalancing.
+
+    Parameters
+    ----------
+    power : float, default=1.0
+        Exponent, >= 0.
+    smoothing : float, default=0.0
+        Added to each class count before the power, >= 0; damps the weight of
+        very rare classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight import InverseFrequency
+    >>> InverseFrequency()(np.array(["a", "b"]), np.array([90, 10]))
+    array([0.55555556, 5.        ])
+    >>> InverseFrequency(power=0)(np.array(["a", "b"]), np.array([90, 10]))
+    array([1., 1.])
+    """
+
+    def __init__(self, power=1.0, smoothing=0.0):
+        self.power = power
+        self.smoothing = smoothing
+
+    def _validate_params(self):
+        _check_real(self.power, "power", low=0)
+        _check_real(self.smoothing, "smoothing", low=0)
+
+    def raw_weights(self, classes, counts):
+        return (np.asarray(counts, dtype=np.float64) + self.smoothing) ** -float(
+            self.power
+        )
+
+
+class EffectiveNumber(ClassWeightStrategy):
+    """Weights from the effective number of samples (Cui et al., CVPR 2019).
+
+    ``w_c`` proportional to ``(1 - beta) / (1 - beta ** n_c)``: ``beta=0`` is no
+    weighting, ``beta`` close to 1 approaches inverse frequency.
+
+    Parameters
+    ----------
+    beta : float, default=0.999
+        In [0, 1).
+
+    References
+    ----------
+    Y. Cui, M. Jia, T.-Y. Lin, Y. Song, S. Belongie, "Class-Balanced Loss Based on
+    Effective Number of Samples", CVPR 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight import EffectiveNumber
+    >>> EffectiveNumber(beta=0.99)(np.array([0, 1]), np.array([900, 100])).round(3)
+    array([0.849, 2.357])
+    """
+
+    def __init__(self, beta=0.999):
+        self.beta = beta
+
+    def _validate_params(self):
+        _check_real(self.beta, "beta", low=0, high=1, high_open=True)
+
+    def raw_weights(self, classes, counts):
+        beta = float(self.beta)
+        counts = np.asarray(counts, dtype=np.float64)
+        if beta == 0.0:
+            return np.ones_like(counts)
+        # 1 - beta ** n as -expm1(n * log(beta)): no cancellation for beta near 1.
+        return (1.0 - beta) / -np.expm1(counts * np.log(beta))
+
+
+class _CallableStrategy(ClassWeightStrategy):
+    """Adapts a user callable ``f(classes, counts) -> per-class weights``."""
+
+    def __init__(self, func):
+        self.func = func
+
+    def raw_weights(self, classes, counts):
+        weights = np.asarray(self.func(classes, counts), dtype=np.float64)
+        if weights.shape != (len(classes),):
+            raise ValueError(
+                "A class_weight callable must return one weight per class, shape "
+                f"({len(classes)},). Got shape {weights.shape} instead."
+            )
+        _check_weight_values(weights, "class_weight callable result")
+        return weights
+
+
+# One registry of names; adding a strategy is adding one entry.
+STRATEGIES = {
+    "balanced": lambda: InverseFrequency(power=1.0),
+    "inverse": lambda: InverseFrequency(power=1.0),
+    "sqrt_inverse": lambda: InverseFrequency(power=0.5),
+    "effective_number": lambda: EffectiveNumber(),
+}
+
+
+def _check_weight_values(weights, what):
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(f"{what} must be finite. Got {weights.tolist()} instead.")
+    if np.any(weights < 0):
+        raise ValueError(f"{what} must be >= 0. Got {weights.tolist()} instead.")
+
+
+def _is_strategy_entry(entry):
+    return isinstance(entry, (str, ClassWeightStrategy)) or (
+        callable(entry) and not isinstance(entry, Mapping)
+    )
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def resolve_class_weight(class_weight, output_names, *, single_output):
+    """One class-weight entry per output, from any form the contract allows.
+
+    Returns a list with, per output, None, a strategy name, a strategy object,
+    a callable or a ``{label: weight}`` mapping.
+    """
+    n_outputs = len(output_names)
+    if class_weight is None or _is_strategy_entry(class_weight):
+        return [class_weight] * n_outputs
+    if isinstance(class_weight, Mapping):
+        if single_output:
+            return [class_weight]
+        unknown = [k for k in class_weight if k not in output_names]
+        if unknown:
+            raise ValueError(
+                "For multi-output y, a class_weight dict maps output names to "
+                f"entries; the output names are {list(output_names)}. Got unknown "
+                f"output name(s) {unknown} instead."
+            )
+        return [class_weight.get(name) for name in output_names]
+    if isinstance(class_weight, Sequence) and not isinstance(class_weight, str):
+        if len(class_weight) != n_outputs:
+            raise ValueError(
+                "For multi-output, number of elements in class_weight should match "
+                f"number of outputs. Got {len(class_weight)} element(s) while having "
+                f"{n_outputs} output(s)."
+            )
+        for k, entry in enumerate(class_weight):
+            if not (entry is None or _is_strategy_entry(entry)
+                    or isinstance(entry, Mapping)):
+                raise TypeError(
+                    f"class_weight[{k}] must be None, a strategy name, a strategy "
+                    "object, a callable or a {label: weight} dict. Got "
+                    f"{_describe(entry)} instead."
+                )
+        return list(class_weight)
+    raise TypeError(
+        "class_weight must be None, a strategy name "
+        f"({sorted(STRATEGIES)}), a strategy object, a callable, a dict or a list. "
+        f"Got {_describe(class_weight)} instead."
+    )
+
+
+def class_weights_for_output(entry, classes, counts, *, output_name="output_0"):
+    """Per-class weights of one output (float64, shape (n_classes,)), or None."""
+    where = f"class_weight for output {output_name!r}"
+    if entry is None:
+        return None
+    if isinstance(entry, str):
+        if entry not in STRATEGIES:
+            raise ValueError(
+                f"{where} must be one of {sorted(STRATEGIES)}, a strategy object, a "
+                f"callable or a dict. Got {entry!r} instead."
+            )
+        return STRATEGIES[entry]()(classes, counts)
+    if isinstance(entry, ClassWeightStrategy):
+        return entry(classes, counts)
+    if isinstance(entry, Mapping):
+        return _weights_from_mapping(entry, classes, where)
+    if callable(entry):
+        return _CallableStrategy(entry)(classes, counts)
+    raise TypeError(
+        f"{where} must be None, a strategy name, a strategy object, a callable or a "
+        f"{{label: weight}} dict. Got {_describe(entry)} instead."
+    )
+
+
+def _weights_from_mapping(mapping, classes, where):
+    """A {label: weight} dict used raw; labels it does not name weigh 1."""
+    class_list = classes.tolist()
+    lookup = {label: i for i, label in enumerate(class_list)}
+    weights = np.ones(len(classes), dtype=np.float64)
+    unknown = []
+    for label, weight in mapping.items():
+        key = label.item() if isinstance(label, np.generic) else label
+        if key not in lookup:
+            unknown.append(label)
+            continue
+        if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
+            raise TypeError(
+                f"{where}: the weight of label {label!r} must be a real number. Got "
+                f"{_describe(weight)} instead."
+            )
+        weights[lookup[key]] = weight
+    if unknown:
+        raise ValueError(
+            f"{where} names label(s) {unknown} that are not in y; the labels are "
+            f"{class_list}."
+        )
+    _check_weight_values(weights, where)
+    return weights
+
+
+def check_output_sample_weight(sample_weight, n_samples, n_outputs, *, names=None):
+    """Validate ``sample_weight`` and return it as (n_samples, n_outputs) float64.
+
+    Accepts shape (n_samples,), applied to every output, or (n_samples,
+    n_outputs), one column per output. Never returns a view of the input.
+    """
+    if sample_weight is None:
+        return None
+    if hasattr(sample_weight, "to_numpy"):
+        sample_weight = sample_weight.to_numpy()
+    try:
+        sw = np.array(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "sample_weight must be an array of numbers. Got "
+            f"{_describe(sample_weight)} instead."
+        ) from None
+    if sw.ndim == 0 or sw.ndim > 2:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},) or ({n_samples}, "
+            f"{n_outputs}). Got shape {sw.shape} instead."
+        )
+    if sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have {n_samples} rows, one per sample. Got "
+            f"{sw.shape[0]} instead."
+        )
+    if sw.ndim == 2 and sw.shape[1] != n_outputs:
+        raise ValueError(
+            f"sample_weight of shape (n_samples, n_outputs) must have {n_outputs} "
+            f"column(s), one per output. Got {sw.shape[1]} instead."
+        )
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight must be finite. Got NaN or infinity instead.")
+    if np.any(sw < 0):
+        raise ValueError(
+            f"sample_weight must be >= 0. Got a minimum of {sw.min()} instead."
+        )
+    sw = sw.reshape(n_samples, -1)
+    if sw.shape[1] == 1 and n_outputs > 1:
+        sw = np.repeat(sw, n_outputs, axis=1)
+    all_zero = np.flatnonzero(~sw.any(axis=0))
+    if all_zero.size:
+        which = [names[k] for k in all_zero] if names else all_zero.tolist()
+        raise ValueError(
+            "sample_weight gives no weight to any sample of output(s) "
+            f"{which}: nothing to train on. Got all zeros instead."
+        )
+    return sw
+
+
+def compute_output_sample_weight(class_weight, y, *, sample_weight=None):
+    """Per-output sample weights from class weights: never a product.
+
+    Column ``k`` of the result is ``w_k[y[:, k]] * sample_weight[:, k]``, where
+    ``w_k`` are the per-class weights of output ``k`` alone.
+    :func:`sklearn.utils.class_weight.compute_sample_weight` instead returns the
+    product over outputs, which couples the outputs' losses in a shared-trunk
+    network.
+
+    Parameters
+    ----------
+    class_weight : None, str, ClassWeightStrategy, callable, dict or list
+        ``None``; a strategy for every output (``"balanced"``, ``"inverse"``,
+        ``"sqrt_inverse"``, ``"effective_number"``, a strategy object, or
+        ``f(classes, counts) -> weights``); a ``{label: weight}`` dict for
+        one-dimensional ``y``; for two-dimensional ``y`` a list with one entry
+        per output or a ``{output_name: entry}`` dict. Strategies are scaled to
+        mean sample weight 1 per output; dicts are used as given.
+    y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
+        Labels of any sortable kind.
+    sample_weight : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+            default=None
+        Multiplies the class weights; a 1-D array applies to every output.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs), dtype float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight import compute_output_sample_weight
+    >>> y = np.array([[0, "a"], [0, "a"], [0, "b"], [1, "a"]], dtype=object)
+    >>> compute_output_sample_weight("balanced", y)
+    array([[0.66666667, 0.66666667],
+           [0.66666667, 0.66666667],
+           [0.66666667, 2.        ],
+           [2.        , 0.66666667]])
+    """
+    targets = split_target_columns(y)
+    cw = resolve_class_weight(
+        class_weight, targets.names, single_output=targets.ndim == 1
+    )
+    sw = check_output_sample_weight(
+        sample_weight, targets.n_samples, targets.n_outputs, names=targets.names
+    )
+    # One contiguous row per output; the transpose hands back (n_samples,
+    # n_outputs) whose columns, the arrays Keras receives, stay contiguous.
+    out = np.empty((targets.n_outputs, targets.n_samples), dtype=np.float64)
+    for k, (column, name, entry) in enumerate(
+        zip(targets.columns, targets.names, cw, strict=True)
+    ):
+        if entry is None:
+            out[k] = 1.0
+            continue
+        labels = encode_labels(column, name=name, check=False)
+        out[k] = labels.take(
+            class_weights_for_output(
+                entry, labels.classes, labels.counts, output_name=name
+            )
+        )
+    if sw is not None:
+        out *= sw.T
+    return out.T
