@@ -25,13 +25,17 @@ def is_tensorflow():
 def make_tf_dataset(x, y, sample_weight, *, batch_size, shuffle, seed):
     """A ``tf.data`` pipeline yielding ``(x, y, sample_weight)`` batches.
 
-    ``y`` and ``sample_weight`` are lists with one array per output (or None).
+    ``y`` and ``sample_weight`` are arrays, or lists with one array per output;
+    ``sample_weight`` may be None.
     """
     import tensorflow as tf
 
     n = len(x)
-    y = tuple(y)
-    parts = (x, y) if sample_weight is None else (x, y, tuple(sample_weight))
+    if isinstance(y, list):
+        y = tuple(y)
+    if isinstance(sample_weight, list):
+        sample_weight = tuple(sample_weight)
+    parts = (x, y) if sample_weight is None else (x, y, sample_weight)
     if not shuffle or n <= _ROW_SHUFFLE_MAX_SAMPLES:
         ds = tf.data.Dataset.from_tensor_slices(parts)
         if shuffle:

@@ -1,6 +1,7 @@
 """The built-in Keras network: a shared dense trunk and one head per output."""
 
 import keras
+import numpy as np
 
 __all__ = ["build_default_network"]
 
@@ -60,7 +61,9 @@ def build_default_network(
         if n_classes == 2
         else keras.layers.Dense(n_classes, activation="softmax", name=name)(h)
         for n_classes, name in zip(
-            meta["n_classes_"], meta["output_layer_names_"], strict=True
+            np.atleast_1d(meta["n_classes_"]).tolist(),
+            meta["output_layer_names_"],
+            strict=True,
         )
     ]
     return keras.Model(inputs, outputs, name="skweight_network")

@@ -1,0 +1,668 @@
+"""WeightedMultiOutputClassifier: per-output class weights for Keras models."""
+
+import numbers
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+import keras
+import numpy as np
+from scikeras._utils import route_params
+from sklearn.base import ClassifierMixin
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import (
+    _get_feature_names,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+from skweight import _backend
+from skweight._network import build_default_network
+from skweight._scikeras_compat import SkweightWrapper, seed_from_random_state, seeded
+from skweight._targets import encode_labels, layer_names, split_target_columns
+from skweight._weights import (
+    check_output_sample_weight,
+    class_weights_for_output,
+    resolve_class_weight,
+)
+
+__all__ = ["WeightedMultiOutputClassifier"]
+
+_STEPS_PER_EXECUTION = 32
+
+
+def _never(_):
+    return False
+
+
+class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
+    """Keras classifier with per-output class weights and loss weights.
+
+    A scikeras estimator for single- and multi-output classification. Each
+    output's class weights become that output's own sample weights inside
+    ``fit``: they reach only that output's loss term and are never multiplied
+    across outputs (as :func:`sklearn.utils.class_weight.compute_sample_weight`
+    and scikeras' ``KerasClassifier`` do). Keras itself refuses ``class_weight``
+    for multi-output models.
+
+    Parameters
+    ----------
+    model : None, keras.Model or callable, default=None
+        ``None`` builds the built-in network (a shared dense trunk on
+        standardised inputs, one head per output; options routed as
+        ``model__hidden_layer_sizes``, ``model__activation``,
+        ``model__dropout``). Otherwise a ``keras.Model`` or a function returning
+        one, optionally taking ``meta``, ``compile_kwargs`` and routed
+        ``model__*`` parameters, as in scikeras. A user model returns one output
+        per target column, in column order; an output with k units is a softmax
+        over k classes (sparse categorical cross-entropy), one unit on a binary
+        target is a sigmoid (binary cross-entropy), unless ``loss`` says
+        otherwise.
+    class_weight : None, str, strategy, callable, dict or list, default=None
+        ``None``; a strategy for every output: ``"balanced"``, ``"inverse"``,
+        ``"sqrt_inverse"``, ``"effective_number"``, a strategy object such as
+        :class:`~skweight.InverseFrequency`, or ``f(classes, counts) ->
+        weights``; for one-dimensional ``y`` a ``{label: weight}`` dict; for
+        two-dimensional ``y`` a list with one entry per output or a
+        ``{output_name: entry}`` dict (outputs not named get ``None``).
+        Strategies are scaled to mean sample weight 1 per output; dicts are
+        used as given.
+    loss_weights : None, list of float or dict, default=None
+        Weight of each output's loss in the optimised total
+        ``sum_k loss_weights[k] * loss_k``; a list with one float >= 0 per output
+        or ``{output_name: float}`` (outputs not named weigh 1).
+    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
+        As in scikeras; routed parameters as ``optimizer__learning_rate``.
+    loss : None, str, keras.losses.Loss, list or dict, default=None
+        ``None`` picks each output's cross-entropy from its width.
+    metrics : list, default=None
+        Keras metrics, as in scikeras.
+    batch_size : int, default=None
+        Samples per gradient step (Keras' 32 when None; -1 for all samples).
+    validation_batch_size : int, default=None
+        Batch size of the validation data.
+    verbose : int, default=0
+        Keras' progress display (0 silent, 1 progress bar, 2 one line per
+        epoch).
+    callbacks : list of keras.callbacks.Callback, default=None
+        As in scikeras.
+    validation_split : float, default=0.0
+        Fraction of the training data (the last samples, as in Keras) held out
+        to compute ``val_*`` logs.
+    shuffle : bool, default=True
+        Shuffle the training samples every epoch.
+    run_eagerly : bool, default=False
+        Run Keras eagerly (for debugging).
+    epochs : int, default=100
+        Passes over the training data.
+    warm_start : bool, default=False
+        Keep training the fitted network on the next ``fit``.
+    random_state : int, RandomState or None, default=None
+        Seed of weight initialisation and shuffling; the same seed gives the
+        same model.
+    **kwargs
+        Routed parameters (``model__*``, ``fit__*``, ``compile__*``,
+        ``predict__*``, ``optimizer__*``, ...), as in scikeras.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of list
+        Keras' logs per epoch, including ``"<output layer name>_loss"`` for each
+        output of a multi-output model.
+    classes_ : ndarray or list of ndarray
+        The classes of each output (a list for two-dimensional ``y``).
+    n_classes_ : int or list of int
+        The number of classes of each output.
+    n_outputs_ : int
+        Number of outputs.
+    output_names_ : list of str
+        Output names: DataFrame column names when given, else ``"output_<k>"``.
+    output_layer_names_ : list of str
+        The names of the built-in network's output layers (valid Keras names
+        derived from ``output_names_``).
+    class_weight_ : dict, or list of (dict or None), or None
+        The per-class weights actually used.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names seen during ``fit``, when ``X`` has column names.
+
+    Examples
+    --------
+    >>> from skweight import WeightedMultiOutputClassifier
+    >>> from skweight.datasets import load_penguins
+    >>> X, Y = load_penguins(return_X_y=True)
+    >>> clf = WeightedMultiOutputClassifier(
+    ...     class_weight="balanced", epochs=5, random_state=0
+    ... ).fit(X, Y)
+    >>> clf.predict(X.iloc[:2]).shape
+    (2, 3)
+    >>> sorted(clf.class_weight_[1])
+    ['Biscoe', 'Dream', 'Torgersen']
+    """
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        class_weight=None,
+        loss_weights=None,
+        optimizer="adam",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=100,
+        warm_start=False,
+        random_state=None,
+        **kwargs,
+    ):
+        super().__init__(
+            model=model,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            warm_start=warm_start,
+            random_state=random_state,
+            **kwargs,
+        )
+        self.class_weight = class_weight
+        self.loss_weights = loss_weights
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # scikeras' partial_fit trains on one batch with class weights from that
+    # batch alone; skweight computes class weights from the whole training set,
+    # so it offers warm_start=True with fit instead.
+    partial_fit = available_if(_never)(SkweightWrapper.partial_fit)
+
+    # ------------------------------------------------------- checking inputs
+    def _check_params(self):
+        """Check the plain training parameters (before any data is touched)."""
+        epochs = getattr(self, "fit__epochs", self.epochs)
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
+            raise TypeError(f"epochs must be an int. Got {epochs!r} instead.")
+        if epochs < 0:
+            raise ValueError(f"epochs must be >= 0. Got {epochs!r} instead.")
+        vs = self.validation_split
+        if isinstance(vs, bool) or not isinstance(vs, numbers.Real) or not (
+            0.0 <= vs < 1.0
+        ):
+            raise ValueError(
+                f"validation_split must be a float in [0, 1). Got {vs!r} instead."
+            )
+        bs = getattr(self, "fit__batch_size", self.batch_size)
+        if bs is not None and (
+            isinstance(bs, bool)
+            or not isinstance(bs, numbers.Integral)
+            or (bs < 1 and bs != -1)
+        ):
+            raise ValueError(
+                f"batch_size must be None, -1 or a positive int. Got {bs!r} instead."
+            )
+
+    def _check_X(self, X, *, reset):
+        kwargs = dict(
+            accept_sparse=("csr", "csc", "coo"), dtype=np.float32, ensure_min_samples=1
+        )
+        if reset:
+            X = check_array(X, **kwargs)
+        else:
+            X = validate_data(self, X, reset=False, **kwargs)
+        if hasattr(X, "toarray"):
+            # Dense Keras layers need dense input; sparse X is densified.
+            X = X.toarray()
+        return X
+
+    def _check_loss_weights(self, names):
+        lw = self.loss_weights
+        if lw is None:
+            return None
+        if isinstance(lw, Mapping):
+            unknown = [k for k in lw if k not in names]
+            if unknown:
+                raise ValueError(
+                    f"loss_weights names unknown output(s) {unknown}; the output "
+                    f"names are {names}."
+                )
+            values = [lw.get(name, 1.0) for name in names]
+        elif isinstance(lw, Sequence) and not isinstance(lw, str):
+            if len(lw) != len(names):
+                raise ValueError(
+                    f"loss_weights must have one weight per output ({len(names)}). "
+                    f"Got {len(lw)} instead."
+                )
+            values = list(lw)
+        else:
+            raise TypeError(
+                "loss_weights must be None, a list of floats or a dict "
+                f"{{output_name: float}}. Got {lw!r} instead."
+            )
+        for name, v in zip(names, values, strict=True):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(
+                    f"loss_weights for output {name!r} must be a real number. "
+                    f"Got {v!r} instead."
+                )
+            if not np.isfinite(v) or v < 0:
+                raise ValueError(
+                    f"loss_weights for output {name!r} must be a finite number "
+                    f">= 0. Got {v!r} instead."
+                )
+        return [float(v) for v in values]
+
+    def _prepare(self, X, y, sample_weight):
+        """Validate everything and compute the new fitted state (no training)."""
+        self._check_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        feature_names = _get_feature_names(X)
+        X = self._check_X(X, reset=True)
+        targets = split_target_columns(y)
+        check_consistent_length(X, targets.columns[0])
+        names = targets.names
+        labels = [
+            encode_labels(col, name=name)
+            for col, name in zip(targets.columns, names, strict=True)
+        ]
+        for name, lab in zip(names, labels, strict=True):
+            if len(lab.classes) < 2:
+                raise ValueError(
+                    f"y column {name!r} has one class {lab.classes.tolist()}; "
+                    "a classifier needs at least 2 classes per output."
+                )
+        single = targets.ndim == 1
+        entries = resolve_class_weight(self.class_weight, names, single_output=single)
+        per_class = [
+            class_weights_for_output(e, lab.classes, lab.counts, output_name=name)
+            for e, lab, name in zip(entries, labels, names, strict=True)
+        ]
+        sw = check_output_sample_weight(
+            sample_weight, targets.n_samples, targets.n_outputs, names=names
+        )
+        loss_weights = self._check_loss_weights(names)
+        weights = []
+        for k, (lab, w) in enumerate(zip(labels, per_class, strict=True)):
+            column = None if w is None else lab.take(w)
+            if sw is not None:
+                column = sw[:, k] if column is None else column * sw[:, k]
+            weights.append(column)
+        if all(w is None for w in weights):
+            weights = None
+        else:
+            weights = [
+                np.ones(targets.n_samples, np.float32) if w is None
+                else w.astype(np.float32) for w in weights
+            ]
+        class_weight_ = [
+            None if w is None else dict(zip(lab.classes.tolist(), w.tolist(),
+                                            strict=True))
+            for lab, w in zip(labels, per_class, strict=True)
+        ]
+        classes = [lab.classes for lab in labels]
+        n_classes = [len(c) for c in classes]
+        state = {
+            "n_features_in_": X.shape[1],
+            "n_outputs_": targets.n_outputs,
+            "output_names_": list(names),
+            "output_layer_names_": layer_names(names),
+            "classes_": classes[0] if single else classes,
+            "n_classes_": n_classes[0] if single else n_classes,
+            "class_weight_": class_weight_[0] if single else class_weight_,
+            "y_ndim_": targets.ndim,
+            "target_type_": "multiclass-multioutput" if not single else (
+                "binary" if n_classes[0] == 2 else "multiclass"
+            ),
+        }
+        if feature_names is not None:
+            state["feature_names_in_"] = feature_names
+        return X, [lab.codes for lab in labels], weights, loss_weights, state
+
+    # --------------------------------------------------------- the network
+    def _check_model_param(self):
+        if self.model is None and self.build_fn is None:
+            return build_default_network
+        return super()._check_model_param()
+
+    def _build_model(self, meta):
+        """Build the Keras model from ``model`` with ``meta`` (scikeras routing)."""
+        from scikeras._utils import accepts_kwargs, has_param
+
+        build_fn = self._check_model_param()
+        params = self.get_params()
+        build_params = route_params(
+            params,
+            destination="model",
+            pass_filter=getattr(self, "_user_params", set()),
+            strict=True,
+        )
+        if has_param(build_fn, "meta") or accepts_kwargs(build_fn):
+            build_params["meta"] = meta
+        if has_param(build_fn, "compile_kwargs") or accepts_kwargs(build_fn):
+            build_params["compile_kwargs"] = self._make_compile_kwargs(None, meta)
+        if has_param(build_fn, "params") or accepts_kwargs(build_fn):
+            build_params["params"] = params
+        model = build_fn(**build_params)
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                "model must build a keras.Model. Got "
+                f"{type(model).__name__} instead."
+            )
+        return model
+
+    def _check_model_outputs(self, model, meta):
+        outputs = getattr(model, "outputs", None)
+        if outputs is None:
+            return
+        n_out = meta["n_outputs_"]
+        if len(outputs) != n_out:
+            raise ValueError(
+                f"The model has {len(outputs)} output(s) but y has {n_out} "
+                f"column(s) {meta['output_names_']}; a user model must return one "
+                "output per target column, in column order."
+            )
+        n_classes = np.atleast_1d(meta["n_classes_"]).tolist()
+        for out, name, k in zip(outputs, meta["output_names_"], n_classes,
+                                strict=True):
+            width = out.shape[-1]
+            if width is not None and width != k and not (width == 1 and k == 2):
+                raise ValueError(
+                    f"Model output {out.name!r} for y column {name!r} has {width} "
+                    f"unit(s) but the column has {k} classes; expected {k} units "
+                    "(softmax)" + (" or 1 unit (sigmoid)." if k == 2 else ".")
+                )
+
+    def _default_losses(self, model):
+        return [
+            keras.losses.BinaryCrossentropy()
+            if out.shape[-1] == 1
+            else keras.losses.SparseCategoricalCrossentropy()
+            for out in model.outputs
+        ]
+
+    def _make_compile_kwargs(self, model, meta, loss_weights=None):
+        kwargs = self._get_compile_kwargs()
+        if self.loss is None and model is not None:
+            kwargs["loss"] = self._default_losses(model)
+        kwargs["loss_weights"] = loss_weights
+        kwargs.setdefault("steps_per_execution", _STEPS_PER_EXECUTION)
+        return kwargs
+
+    def _compile(self, model, meta, loss_weights):
+        if model.compiled and loss_weights is None:
+            return
+        model.compile(**self._make_compile_kwargs(model, meta, loss_weights))
+
+    # -------------------------------------------------------------- fitting
+    def _keras_targets(self, model, codes):
+        ys = []
+        for out, c in zip(model.outputs, codes, strict=True):
+            if out.shape[-1] == 1:
+                ys.append(c.astype(np.float32).reshape(-1, 1))
+            else:
+                ys.append(c.astype(np.int32))
+        return ys
+
+    def _fit_args(self, n_samples):
+        params = self.get_params()
+        args = route_params(
+            params,
+            destination="fit",
+            pass_filter={"batch_size", "epochs", "verbose", "validation_split",
+                         "shuffle", "validation_batch_size"},
+        )
+        args = {k: v for k, v in args.items() if not k.startswith("callbacks")}
+        if args.get("batch_size") is None:
+            args["batch_size"] = 32
+        for key in ("batch_size", "validation_batch_size"):
+            if args.get(key) == -1:
+                args[key] = n_samples
+        return args
+
+    def _make_callbacks(self, meta):
+        """Keras callbacks of this fit; subclasses add their own."""
+        return list(self._fit_callbacks)
+
+    def _train(self, model, X, ys, weights, meta, initial_epoch, fit_kwargs):
+        args = self._fit_args(len(X))
+        args.update(fit_kwargs)
+        epochs = args.pop("epochs")
+        val_split = args.pop("validation_split", 0.0)
+        callbacks = self._make_callbacks(meta)
+        seed = self._seed
+        single = len(ys) == 1 and not isinstance(model.output, list)
+        y_in = ys[0] if single else ys
+        w_in = None if weights is None else (weights[0] if single else weights)
+        if _backend.is_tensorflow():
+            batch_size = args.pop("batch_size")
+            val_bs = args.pop("validation_batch_size", None) or batch_size
+            shuffle = args.pop("shuffle", True)
+            n_train = len(X) - int(len(X) * val_split)
+            validation_data = None
+            if n_train < len(X):
+                validation_data = _backend.make_tf_dataset(
+                    X[n_train:], _rows(y_in, n_train, None),
+                    _rows(w_in, n_train, None),
+                    batch_size=val_bs, shuffle=False, seed=None,
+                )
+            data = _backend.make_tf_dataset(
+                X[:n_train], _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
+                batch_size=batch_size, shuffle=shuffle, seed=seed,
+            )
+            hist = model.fit(
+                data, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
+                validation_data=validation_data, callbacks=callbacks,
+                shuffle=False,  # the pipeline shuffles
+                **args,
+            )
+        else:
+            hist = model.fit(
+                X, y_in, sample_weight=w_in, epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch, validation_split=val_split,
+                callbacks=callbacks, **args,
+            )
+        return hist.history
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Fit the network; each output is weighted by its own class weights.
+
+        All inputs are checked before any training, and none is modified. If
+        training fails or is interrupted, a previously fitted estimator keeps
+        its previous model.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training features (sparse input is densified).
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
+            Labels (int, str, bool, ...); DataFrame column names become
+            ``output_names_``.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, \
+                n_outputs), default=None
+            Multiplies the class weights; a 1-D array applies to every output,
+            a 2-D array gives each output its own column.
+        **kwargs
+            Passed to ``keras.Model.fit`` (prefer ``fit__*`` parameters).
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
+
+    def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
+        X, codes, weights, loss_weights, state = self._prepare(X, y, sample_weight)
+        fit_kwargs = dict(fit_kwargs or {})
+        warm = self.warm_start and hasattr(self, "model_")
+        if warm:
+            self._check_warm_start(state)
+        self._seed = seed_from_random_state(self.random_state)
+        self._initialize_callbacks()
+        X64 = X.astype(np.float64)
+        meta = {
+            **state,
+            "feature_mean_": X64.mean(axis=0).tolist(),
+            "feature_var_": X64.var(axis=0).tolist(),
+        }
+        with seeded(self._seed):
+            if warm:
+                model = self.model_
+                snapshot = [v.numpy() if hasattr(v, "numpy") else np.array(v)
+                            for v in model.variables]
+                initial_epoch = len(self.history_.get("loss", []))
+            else:
+                model = self._build_model(meta)
+                self._check_model_outputs(model, meta)
+                initial_epoch = 0
+            self._compile(model, meta, loss_weights)
+            ys = self._keras_targets(model, codes)
+            if epochs is not None:
+                fit_kwargs["epochs"] = epochs
+            try:
+                logs = self._train(model, X, ys, weights, meta, initial_epoch,
+                                   fit_kwargs)
+            except BaseException:
+                if warm:
+                    for v, value in zip(model.variables, snapshot, strict=True):
+                        v.assign(value)
+                raise
+        history = defaultdict(list)
+        if warm:
+            for key, values in self.history_.items():
+                history[key] = list(values)
+        for key, values in logs.items():
+            history[key] += [float(v) for v in values]
+        self._commit(state, model, history)
+        return self
+
+    def _check_warm_start(self, state):
+        same = state["n_features_in_"] == self.n_features_in_ and (
+            state["output_names_"] == self.output_names_
+        ) and all(
+            np.array_equal(a, b) for a, b in zip(
+                np.atleast_1d(self.n_classes_), np.atleast_1d(state["n_classes_"]),
+                strict=True,
+            )
+        )
+        if not same:
+            raise ValueError(
+                "warm_start=True continues training the fitted network, which needs "
+                "the same features, outputs and classes. Got data of another shape "
+                "instead; set warm_start=False to fit a new network."
+            )
+
+    def _commit(self, state, model, history):
+        """Install the new fitted state at once (after training succeeded)."""
+        self.__dict__.pop("feature_names_in_", None)
+        self.__dict__.update(state)
+        self.model_ = model
+        self.history_ = history
+        self._forward_cache = _backend.make_forward(model, self.n_features_in_)
+
+    def initialize(self, X, y):
+        """Build and compile the network for ``(X, y)`` without training it."""
+        return self._fit(X, y, None, epochs=0)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in self.__dict__:
+            self._forward_cache = _backend.make_forward(self.model_,
+                                                        self.n_features_in_)
+
+    # ----------------------------------------------------------- predicting
+    def _raw_outputs(self, X):
+        check_is_fitted(self, "model_")
+        X = self._check_X(X, reset=False)
+        return self._forward_cache(X)
+
+    def _probas(self, raw):
+        out = []
+        for p in raw:
+            p = np.asarray(p, dtype=np.float64)
+            if p.ndim == 1:
+                p = p[:, None]
+            out.append(np.hstack([1.0 - p, p]) if p.shape[1] == 1 else p)
+        return out
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or a list with one such array
+        per output when ``y`` was two-dimensional.
+        """
+        probas = self._probas(self._raw_outputs(X))
+        return probas[0] if self.y_ndim_ == 1 else probas
+
+    def predict(self, X):
+        """Predicted labels, shape (n_samples,) or (n_samples, n_outputs)."""
+        probas = self._probas(self._raw_outputs(X))
+        classes = [self.classes_] if self.y_ndim_ == 1 else self.classes_
+        columns = [c[np.argmax(p, axis=1)] for c, p in zip(classes, probas,
+                                                          strict=True)]
+        if self.y_ndim_ == 1:
+            return columns[0]
+        kinds = {c.dtype.kind for c in columns}
+        dtype = np.result_type(*columns) if len(kinds) == 1 else object
+        out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
+        for k, col in enumerate(columns):
+            out[:, k] = col
+        return out
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy; subset accuracy (all outputs right) for multi-output ``y``."""
+        y_pred = self.predict(X)
+        targets = split_target_columns(y)
+        correct = np.ones(len(y_pred), dtype=bool)
+        pred_cols = [y_pred] if self.y_ndim_ == 1 else list(y_pred.T)
+        if len(pred_cols) != targets.n_outputs:
+            raise ValueError(
+                f"y has {targets.n_outputs} column(s) but the model was fitted on "
+                f"{self.n_outputs_} output(s)."
+            )
+        for true, pred in zip(targets.columns, pred_cols, strict=True):
+            correct &= np.asarray(true) == pred
+        if sample_weight is not None:
+            sample_weight = check_array(sample_weight, ensure_2d=False,
+                                        dtype=np.float64)
+            if sample_weight.ndim != 1:
+                raise ValueError(
+                    "score takes a sample_weight of shape (n_samples,). Got shape "
+                    f"{sample_weight.shape} instead."
+                )
+        return float(np.average(correct, weights=sample_weight))
+
+
+def _rows(struct, start, stop):
+    """Rows start:stop of an array or of each array in a list (None stays)."""
+    if struct is None:
+        return None
+    if isinstance(struct, list):
+        return [a[start:stop] for a in struct]
+    return struct[start:stop]

@@ -1,0 +1,148 @@
+"""Scorers that evaluate one output of a multi-output classifier.
+
+scikit-learn's scorers see a multi-output estimator as a whole (``score`` is
+subset accuracy); these evaluate a single output, by index or by name, so that
+``cross_val_score``, ``cross_validate`` and ``GridSearchCV(refit=...)`` can
+score and select per output.
+"""
+
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import get_scorer, make_scorer
+
+from skweight._targets import resolve_output, split_target_columns
+
+__all__ = ["output_scorer", "per_output_scorers"]
+
+
+class _OutputView(ClassifierMixin, BaseEstimator):
+    """A fitted multi-output classifier seen as a classifier of one output."""
+
+    def __init__(self, estimator, index):
+        self.estimator = estimator
+        self.index = index
+
+    @property
+    def classes_(self):
+        est = self.estimator
+        return est.classes_ if est.n_outputs_ == 1 and est.y_ndim_ == 1 else (
+            est.classes_[self.index]
+        )
+
+    def _pick(self, values):
+        return values if self.estimator.y_ndim_ == 1 else values[self.index]
+
+    def predict(self, X):
+        pred = self.estimator.predict(X)
+        return pred if pred.ndim == 1 else pred[:, self.index]
+
+    def predict_proba(self, X):
+        return self._pick(self.estimator.predict_proba(X))
+
+
+class _OutputScorer:
+    """Callable ``scorer(estimator, X, y, sample_weight=None)`` for one output."""
+
+    def __init__(self, scoring, output):
+        self.scoring = scoring
+        self.output = output
+        if isinstance(scoring, str):
+            self._scorer = get_scorer(scoring)
+        elif callable(scoring):
+            self._scorer = make_scorer(scoring)
+        else:
+            raise TypeError(
+                "scoring must be a scorer name or a metric callable. Got "
+                f"{scoring!r} instead."
+            )
+        if not isinstance(output, (int, str)) or isinstance(output, bool):
+            raise TypeError(
+                "output must be an int index or a str output name. Got "
+                f"{output!r} instead."
+            )
+
+    def __call__(self, estimator, X, y, sample_weight=None, **kwargs):
+        names = estimator.output_names_
+        index = resolve_output(self.output, names)
+        targets = split_target_columns(y)
+        if targets.n_outputs != len(names):
+            raise ValueError(
+                f"y has {targets.n_outputs} column(s) but the estimator has "
+                f"{len(names)} output(s) {names}."
+            )
+        view = _OutputView(estimator, index)
+        if sample_weight is not None:
+            kwargs["sample_weight"] = sample_weight
+        return self._scorer(view, X, targets.columns[index], **kwargs)
+
+    def __repr__(self):
+        return f"output_scorer({self.scoring!r}, {self.output!r})"
+
+
+def output_scorer(scoring, output):
+    """A scikit-learn scorer that evaluates one output.
+
+    Parameters
+    ----------
+    scoring : str or callable
+        A scorer name (``"balanced_accuracy"``, ``"f1_macro"``, ``"roc_auc"``,
+        ...) or a metric ``f(y_true, y_pred)``.
+    output : int or str
+        The output's index, or its name in ``estimator.output_names_``.
+
+    Returns
+    -------
+    callable
+        ``scorer(estimator, X, y, sample_weight=None) -> float``.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from skweight import WeightedMultiOutputClassifier
+    >>> from skweight.datasets import load_penguins
+    >>> from skweight.metrics import output_scorer
+    >>> X, Y = load_penguins(return_X_y=True)
+    >>> clf = WeightedMultiOutputClassifier(epochs=3, random_state=0)
+    >>> scores = cross_val_score(
+    ...     clf, X, Y, cv=2, scoring=output_scorer("balanced_accuracy", "island")
+    ... )
+    >>> scores.shape
+    (2,)
+    """
+    return _OutputScorer(scoring, output)
+
+
+def per_output_scorers(scoring, outputs):
+    """One scorer per output, named ``"<scoring>_<output>"``.
+
+    Parameters
+    ----------
+    scoring : str or callable
+        As in :func:`output_scorer`; a callable is named by its ``__name__``.
+    outputs : int or sequence of int or str
+        The outputs (an int ``n`` means ``range(n)``).
+
+    Returns
+    -------
+    dict
+        ``{"<scoring>_<output>": scorer}``, for ``cross_validate`` and
+        ``GridSearchCV(scoring=..., refit=name)``.
+
+    Examples
+    --------
+    >>> from skweight.metrics import per_output_scorers
+    >>> sorted(per_output_scorers("f1_macro", 2))
+    ['f1_macro_0', 'f1_macro_1']
+    >>> sorted(per_output_scorers("balanced_accuracy", ["species", "island"]))
+    ['balanced_accuracy_island', 'balanced_accuracy_species']
+    """
+    if isinstance(outputs, int) and not isinstance(outputs, bool):
+        outputs = range(outputs)
+    elif isinstance(outputs, (str, bytes)) or not hasattr(outputs, "__iter__"):
+        raise TypeError(
+            "outputs must be an int or a sequence of output indices or names. Got "
+            f"{outputs!r} instead."
+        )
+    label = scoring if isinstance(scoring, str) else getattr(
+        scoring, "__name__", "score"
+    )
+    return {f"{label}_{out}": output_scorer(scoring, out) for out in outputs}
