@@ -33,7 +33,10 @@ class _OutputView(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         pred = self.estimator.predict(X)
-        return pred if pred.ndim == 1 else pred[:, self.index]
+        if pred.ndim == 1:
+            return pred
+        # A column of a mixed-kind prediction is object; metrics need its kind.
+        return pred[:, self.index].astype(self.classes_.dtype)
 
     def predict_proba(self, X):
         return self._pick(self.estimator.predict_proba(X))
