@@ -14,8 +14,16 @@ from skweight._targets import resolve_output, split_target_columns
 __all__ = ["output_scorer", "per_output_scorers"]
 
 
+def _final_estimator(estimator):
+    """The skweight estimator at the end of a (nested) Pipeline."""
+    while hasattr(estimator, "_final_estimator"):
+        estimator = estimator._final_estimator
+    return estimator
+
+
 class _OutputView(ClassifierMixin, BaseEstimator):
-    """A fitted multi-output classifier seen as a classifier of one output."""
+    """A fitted multi-output classifier (or a Pipeline ending in one) seen as a
+    classifier of one output."""
 
     def __init__(self, estimator, index):
         self.estimator = estimator
@@ -23,13 +31,13 @@ class _OutputView(ClassifierMixin, BaseEstimator):
 
     @property
     def classes_(self):
-        est = self.estimator
-        return est.classes_ if est.n_outputs_ == 1 and est.y_ndim_ == 1 else (
-            est.classes_[self.index]
-        )
+        final = _final_estimator(self.estimator)
+        return final.classes_ if final.y_ndim_ == 1 else final.classes_[self.index]
 
     def _pick(self, values):
-        return values if self.estimator.y_ndim_ == 1 else values[self.index]
+        return values if _final_estimator(self.estimator).y_ndim_ == 1 else (
+            values[self.index]
+        )
 
     def predict(self, X):
         pred = self.estimator.predict(X)
@@ -64,7 +72,7 @@ class _OutputScorer:
             )
 
     def __call__(self, estimator, X, y, sample_weight=None, **kwargs):
-        names = estimator.output_names_
+        names = _final_estimator(estimator).output_names_
         index = resolve_output(self.output, names)
         targets = split_target_columns(y)
         if targets.n_outputs != len(names):
