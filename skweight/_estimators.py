@@ -224,9 +224,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             )
 
     def _check_X(self, X, *, reset):
-        kwargs = dict(
-            accept_sparse=("csr", "csc", "coo"), dtype=np.float32, ensure_min_samples=1
-        )
+        kwargs = {
+            "accept_sparse": ("csr", "csc", "coo"),
+            "dtype": np.float32,
+            "ensure_min_samples": 1,
+        }
         if reset:
             X = check_array(X, **kwargs)
         else:
@@ -405,18 +407,26 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             for out in model.outputs
         ]
 
-    def _make_compile_kwargs(self, model, meta, loss_weights=None):
+    def _make_compile_kwargs(self, model, meta, loss_weights=None,
+                             steps_per_epoch=None):
         kwargs = self._get_compile_kwargs()
         if self.loss is None and model is not None:
             kwargs["loss"] = self._default_losses(model)
         kwargs["loss_weights"] = loss_weights
-        kwargs.setdefault("steps_per_execution", _STEPS_PER_EXECUTION)
+        # Several steps per call cut Keras' per-step overhead; never more than an
+        # epoch holds, or the progress display counts past the end.
+        kwargs.setdefault(
+            "steps_per_execution",
+            max(1, min(_STEPS_PER_EXECUTION, steps_per_epoch or _STEPS_PER_EXECUTION)),
+        )
         return kwargs
 
-    def _compile(self, model, meta, loss_weights):
+    def _compile(self, model, meta, loss_weights, steps_per_epoch=None):
         if model.compiled and loss_weights is None:
             return
-        model.compile(**self._make_compile_kwargs(model, meta, loss_weights))
+        model.compile(
+            **self._make_compile_kwargs(model, meta, loss_weights, steps_per_epoch)
+        )
 
     # -------------------------------------------------------------- fitting
     def _keras_targets(self, model, codes):
@@ -539,7 +549,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                 model = self._build_model(meta)
                 self._check_model_outputs(model, meta)
                 initial_epoch = 0
-            self._compile(model, meta, loss_weights)
+            args = self._fit_args(len(X))
+            n_train = len(X) - int(len(X) * args.get("validation_split", 0.0))
+            self._compile(model, meta, loss_weights,
+                          steps_per_epoch=-(-n_train // args["batch_size"]))
             ys = self._keras_targets(model, codes)
             if epochs is not None:
                 fit_kwargs["epochs"] = epochs

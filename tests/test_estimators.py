@@ -10,7 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from skweight import InverseFrequency, WeightedMultiOutputClassifier
 
-TINY = dict(model__hidden_layer_sizes=(8,), random_state=0)
+TINY = {"model__hidden_layer_sizes": (8,), "random_state": 0}
 
 
 def frozen(**kwargs):
@@ -67,13 +67,13 @@ def test_frozen_network_each_output_gets_only_its_own_weights(penguins_small, ca
                                                         "Dream": 0.5}}
     loss_weights = [1.0, 0.5, 2.0]
     if case == "dict":
-        kwargs, sw = dict(class_weight=cw_dict), None
+        kwargs, sw = {"class_weight": cw_dict}, None
         expected_w = np.ones((n, 3))
         expected_w[:, 0] = np.where(Y["species"] == "Chinstrap", 3.0, 1.0)
         expected_w[:, 1] = Y["island"].map({"Torgersen": 5.0, "Dream": 0.5,
                                             "Biscoe": 1.0})
     elif case == "balanced":
-        kwargs, sw = dict(class_weight="balanced"), None
+        kwargs, sw = {"class_weight": "balanced"}, None
         expected_w = balanced_oracle(Y)
     elif case == "sample_weight_1d":
         kwargs, sw = {}, sw1
@@ -82,7 +82,7 @@ def test_frozen_network_each_output_gets_only_its_own_weights(penguins_small, ca
         kwargs, sw = {}, sw2
         expected_w = sw2
     else:
-        kwargs, sw = dict(class_weight="balanced"), sw2
+        kwargs, sw = {"class_weight": "balanced"}, sw2
         expected_w = balanced_oracle(Y) * sw2
     clf = frozen(loss_weights=loss_weights, **kwargs).fit(X, Y, sample_weight=sw)
     logged = logged_output_losses(clf)

@@ -6,7 +6,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from skweight import WeightedMultiOutputClassifier
 from skweight.metrics import output_scorer, per_output_scorers
 
-TINY = dict(model__hidden_layer_sizes=(8,), epochs=2, random_state=0)
+TINY = {"model__hidden_layer_sizes": (8,), "epochs": 2, "random_state": 0}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 from skweight import WeightedMultiOutputClassifier
 from skweight.metrics import output_scorer
 
-TINY = dict(model__hidden_layer_sizes=(8,), epochs=2, random_state=0)
+TINY = {"model__hidden_layer_sizes": (8,), "epochs": 2, "random_state": 0}
 
 
 def test_sample_weight_routed_through_pipeline_and_grid_search(penguins_small):
