@@ -1,0 +1,66 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.utils.class_weight import compute_sample_weight
+
+from skweight import compute_output_sample_weight
+
+
+def test_balanced_equals_sklearn_column_by_column(penguins):
+    _, Y = penguins
+    ours = compute_output_sample_weight("balanced", Y)
+    for k, name in enumerate(Y):
+        np.testing.assert_allclose(ours[:, k], compute_sample_weight("balanced",
+                                                                      Y[name]))
+
+
+def test_never_the_product(penguins):
+    _, Y = penguins
+    ours = compute_output_sample_weight("balanced", Y)
+    product = compute_sample_weight("balanced", Y)
+    assert not np.allclose(ours.prod(axis=1), ours[:, 0])
+    np.testing.assert_allclose(ours.prod(axis=1), product)
+
+
+def test_forms_and_sample_weight(penguins):
+    _, Y = penguins
+    sw = np.linspace(0.1, 1.0, len(Y))
+    by_name = compute_output_sample_weight(
+        {"island": {"Torgersen": 4.0}}, Y, sample_weight=sw
+    )
+    np.testing.assert_allclose(by_name[:, 0], sw)
+    np.testing.assert_allclose(
+        by_name[:, 1], np.where(Y["island"] == "Torgersen", 4.0, 1.0) * sw
+    )
+    as_list = compute_output_sample_weight([None, {"Torgersen": 4.0}, None], Y,
+                                           sample_weight=sw)
+    np.testing.assert_array_equal(as_list, by_name)
+    two_d = np.column_stack([sw, 2 * sw, 3 * sw])
+    out = compute_output_sample_weight(None, Y, sample_weight=two_d)
+    np.testing.assert_array_equal(out, two_d)
+
+
+def test_single_output_dict_and_label_kinds():
+    y = pd.Series([True, False, False, False])
+    np.testing.assert_array_equal(
+        compute_output_sample_weight({True: 3.0}, y)[:, 0], [3.0, 1.0, 1.0, 1.0]
+    )
+    strings = np.array(["b", "a", "a", "a"])
+    np.testing.assert_allclose(
+        compute_output_sample_weight("balanced", strings)[:, 0],
+        compute_sample_weight("balanced", strings),
+    )
+
+
+def test_errors_name_the_parameter(penguins):
+    _, Y = penguins
+    with pytest.raises(ValueError, match="number of elements in class_weight"):
+        compute_output_sample_weight([None, None], Y)
+    with pytest.raises(ValueError, match=r"unknown output name\(s\) \['beak'\]"):
+        compute_output_sample_weight({"beak": "balanced"}, Y)
+    with pytest.raises(ValueError, match="not in y"):
+        compute_output_sample_weight({"island": {"Atlantis": 2.0}}, Y)
+    with pytest.raises(ValueError, match="Got 'balance' instead"):
+        compute_output_sample_weight("balance", Y)
+    with pytest.raises(ValueError, match="sample_weight must be >= 0"):
+        compute_output_sample_weight(None, Y, sample_weight=-np.ones(len(Y)))
