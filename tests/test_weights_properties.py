@@ -233,3 +233,39 @@ def test_grid_search_knob_reaches_fitted_weights(penguins, target):
     np.testing.assert_allclose(
         list(search.best_estimator_.class_weight_[1].values()), expected
     )
+
+
+# ------------------------------------------------------ per-sample importance
+def test_importance_times_class_weight(penguins):
+    X, Y = penguins
+    importance = np.random.default_rng(0).uniform(0.1, 3.0, len(Y))
+    balanced = compute_output_sample_weight("balanced", Y)
+    got = compute_output_sample_weight("balanced", Y, sample_weight=importance)
+    np.testing.assert_allclose(got, balanced * importance[:, None], rtol=1e-15)
+    # One importance column per output multiplies that output alone.
+    per_output = np.column_stack([importance, np.ones(len(Y)), 2 * importance])
+    got = compute_output_sample_weight("balanced", Y, sample_weight=per_output)
+    np.testing.assert_allclose(got, balanced * per_output, rtol=1e-15)
+
+
+def test_importance_reaches_each_output_loss(penguins_small):
+    """Frozen network (SGD, learning rate 0, one full batch): the logged loss
+    of each output is the same whether the product class weight x importance
+    is formed by the estimator or passed ready-made."""
+    X, Y = penguins_small
+    importance = np.random.default_rng(1).uniform(0.1, 3.0, len(Y))
+
+    def fit(**params):
+        sample_weight = params.pop("sample_weight")
+        clf = WeightedMultiOutputClassifier(
+            optimizer="sgd", optimizer__learning_rate=0.0, batch_size=-1,
+            epochs=1, random_state=0, model__hidden_layer_sizes=(8,), **params,
+        ).fit(X, Y, sample_weight=sample_weight)
+        return [clf.history_[f"{n}_loss"][0] for n in clf.output_layer_names_]
+
+    product = fit(class_weight="balanced", sample_weight=importance)
+    ready_made = fit(
+        sample_weight=compute_output_sample_weight("balanced", Y) * importance[:, None]
+    )
+    np.testing.assert_allclose(product, ready_made, rtol=1e-6)
+    assert not np.allclose(product, fit(class_weight="balanced", sample_weight=None))
