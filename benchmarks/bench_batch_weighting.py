@@ -74,10 +74,11 @@ def run_one(params, X_tr, Y_tr, X_te, Y_te, *, batch_size, epochs, seed, shuffle
 def scenario(name, X, Y, *, seeds, batch_sizes, epochs, drift):
     names = list(Y.columns)
     print(f"\n== {name} ==")
-    header = f"{'batch':>5} {'method':<11} {'s/epoch':>8} {'vs whole':>8}  " + "  ".join(
-        f"{n:>18}" for n in names
-    ) + f"  {'mean':>13}"
-    print(header)
+    print(
+        f"{'batch':>5} {'method':<11} {'s/epoch':>8} {'vs whole':>8}  "
+        + "  ".join(f"{n:>18}" for n in names)
+        + f"  {'mean':>13}"
+    )
     for bs in batch_sizes:
         times = {m: [] for m in METHODS}
         scores = {m: [] for m in METHODS}
