@@ -319,11 +319,14 @@ class BatchBalancedCrossentropy(keras.losses.Loss):
     cross-entropy, 0/1 targets), ``k`` units a softmax over ``k`` classes
     (sparse categorical cross-entropy, integer targets).
 
-    When it helps: when the class mix drifts strongly from batch to batch
-    (streamed or time-ordered data, ``shuffle=False``), so that no single set
-    of weights fits every batch. With shuffled data every batch mirrors the
-    whole training set and whole-data weights (``class_weight="balanced"``)
-    give the same expected loss with less noise.
+    When it helps: when whole-data class counts are unavailable or stale (an
+    endless stream, data too large to count before training), with large
+    batches. With shuffled data every batch mirrors the whole training set and
+    whole-data weights (``class_weight="balanced"``) give the same expected
+    loss with less noise. Nor does it cure drift on a fixed data set: a
+    sample's weight then depends on the batch it lands in, not on how rare its
+    class is (``benchmarks/bench_batch_weighting.py``: on the fair data it
+    never beat whole-data weights, and fell behind them with drift).
 
     When it hurts: with small batches, a class that appears once in a batch
     takes ``1 / n_present_classes`` of that batch's loss by itself (a
