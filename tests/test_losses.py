@@ -101,7 +101,9 @@ def test_sparse_focal_matches_keras_categorical_focal_on_one_hot():
 def test_keras_categorical_focal_needs_one_hot_targets():
     """Documented pitfall: integer codes fail, or broadcast when n == k."""
     loss = keras.losses.CategoricalFocalCrossentropy()
-    with pytest.raises(Exception, match="(?i)incompatible shapes|broadcast"):
+    # The error type and wording are the backend's own.
+    shape_error = "(?i)incompatible shapes|broadcast|must match the size"
+    with pytest.raises(Exception, match=shape_error):
         loss(np.array([0, 1, 2, 1, 0]), _probas(5, 3))
     y = np.array([0, 1, 2])
     p = _probas(3, 3)
@@ -124,6 +126,8 @@ def test_batch_balanced_is_mean_of_class_means():
     )
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the gradient is taken with tf.GradientTape")
 def test_batch_balanced_binary_and_gradient_is_finite():
     y = np.array([[0.0], [0.0], [0.0], [1.0]])
     p = keras.Variable(np.array([[0.2], [0.4], [0.1], [0.7]], dtype="float32"))
