@@ -1,6 +1,9 @@
 """skweight: class imbalance and multi-task weighting for Keras in scikit-learn."""
 
-from skweight import _scikeras_compat  # noqa: F401  (mends scikeras first)
+from skweight import (
+    _scikeras_compat,  # noqa: F401  (mends scikeras first)
+    losses,  # noqa: F401  (registers the losses with Keras)
+)
 from skweight._estimators import WeightedMultiOutputClassifier
 from skweight._weights import (
     ClassWeightStrategy,

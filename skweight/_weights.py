@@ -35,6 +35,21 @@ class ClassWeightStrategy(BaseEstimator):
     Subclasses are scikit-learn estimators in the parameter sense
     (``get_params``/``set_params``), so ``GridSearchCV`` can tune
     ``class_weight__<param>``.
+
+    Examples
+    --------
+    A strategy of one's own is one small class:
+
+    >>> import numpy as np
+    >>> from skweight import ClassWeightStrategy, compute_output_sample_weight
+    >>> class LogInverse(ClassWeightStrategy):
+    ...     def __init__(self, offset=1.0):
+    ...         self.offset = offset
+    ...     def raw_weights(self, classes, counts):
+    ...         return 1.0 / np.log(self.offset + counts)
+    >>> w = compute_output_sample_weight(LogInverse(), np.array([0] * 9 + [1]))
+    >>> round(float(w.mean()), 6), bool(w[-1, 0] > w[0, 0])
+    (1.0, True)
     """
 
     def raw_weights(self, classes, counts):
