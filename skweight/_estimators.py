@@ -414,11 +414,14 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             kwargs["loss"] = self._default_losses(model)
         kwargs["loss_weights"] = loss_weights
         # Several steps per call cut Keras' per-step overhead; never more than an
-        # epoch holds, or the progress display counts past the end.
-        kwargs.setdefault(
-            "steps_per_execution",
-            max(1, min(_STEPS_PER_EXECUTION, steps_per_epoch or _STEPS_PER_EXECUTION)),
-        )
+        # epoch holds, or the progress display counts past the end. Keras' torch
+        # trainer runs one step per call only.
+        if keras.backend.backend() != "torch":
+            kwargs.setdefault(
+                "steps_per_execution",
+                max(1, min(_STEPS_PER_EXECUTION,
+                           steps_per_epoch or _STEPS_PER_EXECUTION)),
+            )
         return kwargs
 
     def _compile(self, model, meta, loss_weights, steps_per_epoch=None):

@@ -65,4 +65,4 @@ def test_partial_fit_is_not_offered():
     one batch. warm_start=True with fit continues training instead."""
     assert not hasattr(WeightedMultiOutputClassifier(), "partial_fit")
     with pytest.raises(AttributeError):
-        WeightedMultiOutputClassifier().partial_fit
+        WeightedMultiOutputClassifier().partial_fit(None, None)
