@@ -228,7 +228,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             accept_sparse=("csr", "csc", "coo"), dtype=np.float32, ensure_min_samples=1
         )
         if reset:
-            X = check_array(X, **kwargs)
+            X = check_array(X, input_name="X", **kwargs)
         else:
             X = validate_data(self, X, reset=False, **kwargs)
         if hasattr(X, "toarray"):
@@ -244,8 +244,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             unknown = [k for k in lw if k not in names]
             if unknown:
                 raise ValueError(
-                    f"loss_weights names unknown output(s) {unknown}; the output "
-                    f"names are {names}."
+                    f"loss_weights must name outputs among {list(names)}. Got "
+                    f"unknown output name(s) {unknown} instead."
                 )
             values = [lw.get(name, 1.0) for name in names]
         elif isinstance(lw, Sequence) and not isinstance(lw, str):
@@ -271,7 +271,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     f"loss_weights for output {name!r} must be a finite number "
                     f">= 0. Got {v!r} instead."
                 )
-        return [float(v) for v in values]
+        values = [float(v) for v in values]
+        if not any(values):
+            raise ValueError(
+                "loss_weights must give a positive weight to at least one output. "
+                f"Got {values} instead."
+            )
+        return values
 
     def _prepare(self, X, y, sample_weight):
         """Validate everything and compute the new fitted state (no training)."""
@@ -293,8 +299,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         for name, lab in zip(names, labels, strict=True):
             if len(lab.classes) < 2:
                 raise ValueError(
-                    f"y column {name!r} has one class {lab.classes.tolist()}; "
-                    "a classifier needs at least 2 classes per output."
+                    f"y column {name!r} must have at least 2 classes. Got "
+                    f"{len(lab.classes)} class {lab.classes.tolist()} instead."
                 )
         single = targets.ndim == 1
         entries = resolve_class_weight(self.class_weight, names, single_output=single)
@@ -312,6 +318,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             if sw is not None:
                 column = sw[:, k] if column is None else column * sw[:, k]
             weights.append(column)
+        empty = [name for name, w in zip(names, weights, strict=True)
+                 if w is not None and not w.any()]
+        if empty:
+            raise ValueError(
+                "class_weight and sample_weight give no weight to any sample of "
+                f"output(s) {empty}: nothing to train on. Got all zeros instead."
+            )
         if all(w is None for w in weights):
             weights = None
         else:
@@ -347,6 +360,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     def _check_model_param(self):
         if self.model is None and self.build_fn is None:
             return build_default_network
+        if self.model is not None and not (
+            callable(self.model) or isinstance(self.model, keras.Model)
+        ):
+            raise TypeError(
+                "model must be None, a keras.Model or a callable returning one. "
+                f"Got {self.model!r} instead."
+            )
         return super()._check_model_param()
 
     def _build_model(self, meta):
@@ -376,15 +396,23 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         return model
 
     def _check_model_outputs(self, model, meta):
+        """Refuse, before training, a model whose input or outputs do not fit."""
+        inputs = getattr(model, "inputs", None) or []
+        n_features = meta["n_features_in_"]
+        if len(inputs) == 1 and inputs[0].shape[-1] not in (None, n_features):
+            raise ValueError(
+                f"model input must take {n_features} feature(s), the columns of X. "
+                f"Got an input of width {inputs[0].shape[-1]} instead."
+            )
         outputs = getattr(model, "outputs", None)
         if outputs is None:
             return
         n_out = meta["n_outputs_"]
         if len(outputs) != n_out:
             raise ValueError(
-                f"The model has {len(outputs)} output(s) but y has {n_out} "
-                f"column(s) {meta['output_names_']}; a user model must return one "
-                "output per target column, in column order."
+                f"model must return one output per y column ({n_out}: "
+                f"{meta['output_names_']}), in column order. Got {len(outputs)} "
+                "output(s) instead."
             )
         n_classes = np.atleast_1d(meta["n_classes_"]).tolist()
         for out, name, k in zip(outputs, meta["output_names_"], n_classes,
@@ -392,9 +420,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             width = out.shape[-1]
             if width is not None and width != k and not (width == 1 and k == 2):
                 raise ValueError(
-                    f"Model output {out.name!r} for y column {name!r} has {width} "
-                    f"unit(s) but the column has {k} classes; expected {k} units "
-                    "(softmax)" + (" or 1 unit (sigmoid)." if k == 2 else ".")
+                    f"model output {out.name!r} for y column {name!r} must have {k} "
+                    f"units (softmax over {k} classes)"
+                    + (" or 1 unit (sigmoid)" if k == 2 else "")
+                    + f". Got {width} unit(s) instead."
                 )
 
     def _default_losses(self, model):

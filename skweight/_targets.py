@@ -92,21 +92,23 @@ def _check_label_column(column, name, param):
     if column.dtype.kind == "f":
         if not np.all(np.isfinite(column)):
             raise ValueError(
-                f"{param} column {name!r} contains NaN or infinity; labels must "
-                "be finite."
+                f"{param} column {name!r} must hold finite labels. Got NaN or "
+                "infinity instead."
             )
     elif column.dtype.kind == "O":
         if pd.isna(column).any():
             raise ValueError(
-                f"{param} column {name!r} contains missing values (None or NaN); "
-                "every sample needs a label."
+                f"{param} column {name!r} must give every sample a label. Got "
+                "missing values (None or NaN) instead."
             )
     kind = type_of_target(column)
     if kind not in ("binary", "multiclass"):
+        # "Unknown label type: " leads, as in scikit-learn: its estimator
+        # checks match on it.
         raise ValueError(
-            f"Unknown label type: {kind!r} in {param} column {name!r}. A classifier "
-            "needs discrete labels (int, str or bool); use a regressor for "
-            "continuous targets."
+            f"Unknown label type: {kind!r}. {param} column {name!r} must hold "
+            "discrete labels (int, str or bool) for a classifier; use a regressor "
+            f"for continuous targets. Got label type {kind!r} instead."
         )
 
 
