@@ -224,9 +224,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             )
 
     def _check_X(self, X, *, reset):
-        kwargs = dict(
-            accept_sparse=("csr", "csc", "coo"), dtype=np.float32, ensure_min_samples=1
-        )
+        kwargs = {
+            "accept_sparse": ("csr", "csc", "coo"),
+            "dtype": np.float32,
+            "ensure_min_samples": 1,
+        }
         if reset:
             X = check_array(X, input_name="X", **kwargs)
         else:
