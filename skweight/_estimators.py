@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
 )
 
 from skweight import _backend
+from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._network import build_default_network
 from skweight._scikeras_compat import SkweightWrapper, seed_from_random_state, seeded
 from skweight._targets import encode_labels, layer_names, split_target_columns
@@ -477,7 +478,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     def _make_callbacks(self, meta):
         """Keras callbacks of this fit; subclasses add their own."""
-        return list(self._fit_callbacks)
+        # First, so that no later callback sees a diverged epoch.
+        return [StopOnNonFiniteLoss(meta["output_names_"]), *self._fit_callbacks]
 
     def _train(self, model, X, ys, weights, meta, initial_epoch, fit_kwargs):
         args = self._fit_args(len(X))
@@ -563,8 +565,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         with seeded(self._seed):
             if warm:
                 model = self.model_
-                snapshot = [v.numpy() if hasattr(v, "numpy") else np.array(v)
-                            for v in model.variables]
+                saved = _training_variables(model)
+                snapshot = [np.array(v.numpy()) for v in saved]
                 initial_epoch = len(self.history_.get("loss", []))
             else:
                 model = self._build_model(meta)
@@ -579,7 +581,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                                    fit_kwargs)
             except BaseException:
                 if warm:
-                    for v, value in zip(model.variables, snapshot, strict=True):
+                    for v, value in zip(saved, snapshot, strict=True):
                         v.assign(value)
                 raise
         history = defaultdict(list)
@@ -609,11 +611,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     def _commit(self, state, model, history):
         """Install the new fitted state at once (after training succeeded)."""
+        # Everything that can fail comes before the first assignment.
+        forward = _backend.make_forward(model, state["n_features_in_"])
         self.__dict__.pop("feature_names_in_", None)
         self.__dict__.update(state)
         self.model_ = model
         self.history_ = history
-        self._forward_cache = _backend.make_forward(model, self.n_features_in_)
+        self._forward_cache = forward
 
     def initialize(self, X, y):
         """Build and compile the network for ``(X, y)`` without training it."""
@@ -688,6 +692,19 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     f"{sample_weight.shape} instead."
                 )
         return float(np.average(correct, weights=sample_weight))
+
+
+def _training_variables(model):
+    """The variables a fit changes: the network's and its optimizer's.
+
+    Restoring the optimizer's too (step count, moments) makes a failed warm
+    start leave no trace on later training.
+    """
+    variables = list(model.variables)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and optimizer.built:
+        variables += list(optimizer.variables)
+    return variables
 
 
 def _rows(struct, start, stop):
