@@ -281,6 +281,10 @@ FIT_CASES = [
     case("y-missing-label", y=Y2.assign(sex=[None] + ["f", "m"] * 29 + ["f"]),
          match=r"y column 'sex' must give every sample a label\. Got missing "
                r"values \(None or NaN\) instead"),
+    case("y-mixed-label-kinds",
+         y=np.array([0, "a", 1] * (N // 3), dtype=object),
+         match=r"y column 'output_0' must hold labels of one kind .* Got a mix of "
+               r"\['int', 'str'\] instead"),
     case("y-duplicate-names",
          y=pd.DataFrame(np.column_stack([Y1, Y1]), columns=["a", "a"]),
          match=r"y has duplicate column names\. Got \['a', 'a'\] instead"),
