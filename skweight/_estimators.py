@@ -545,6 +545,14 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError, TypeError
+            For a bad parameter or argument, before any training.
+        skweight.exceptions.NonFiniteLossError
+            When a loss becomes NaN or infinite during training; the estimator
+            keeps its previous fitted state (or stays unfitted).
         """
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
 

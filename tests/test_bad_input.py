@@ -23,7 +23,10 @@ from skweight import (
 # package goes here (one line each) and meets the whole table.
 ESTIMATORS = [WeightedMultiOutputClassifier]
 
-TINY = {"model__hidden_layer_sizes": (8,), "epochs": 1, "verbose": 0}
+# Eager Keras: on a few dozen samples, tracing the train step costs more
+# than the steps themselves.
+TINY = {"model__hidden_layer_sizes": (8,), "epochs": 1, "verbose": 0,
+        "run_eagerly": True}
 
 N = 60
 RNG = np.random.default_rng(0)

@@ -18,8 +18,10 @@ from skweight import InverseFrequency, WeightedMultiOutputClassifier
 # that have them).
 ESTIMATORS = [WeightedMultiOutputClassifier]
 
+# Eager Keras: on a few dozen samples, tracing the train step costs more
+# than the steps themselves.
 TINY = {"model__hidden_layer_sizes": (8,), "epochs": 2, "verbose": 0,
-        "random_state": 0}
+        "random_state": 0, "run_eagerly": True}
 
 N = 48
 RNG = np.random.default_rng(2)
