@@ -158,7 +158,7 @@ class EffectiveNumber(ClassWeightStrategy):
     >>> import numpy as np
     >>> from skweight import EffectiveNumber
     >>> EffectiveNumber(beta=0.99)(np.array([0, 1]), np.array([900, 100])).round(3)
-    array([0.849, 2.357])
+    array([0.945, 1.491])
     """
 
     def __init__(self, beta=0.999):
