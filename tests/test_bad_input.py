@@ -18,6 +18,7 @@ from skweight import (
     WeightedMultiOutputClassifier,
     compute_output_sample_weight,
 )
+from skweight.metrics import output_scorer, per_output_scorers
 
 # Estimator factories ``f(**params) -> estimator``: every classifier of the
 # package goes here (one line each) and meets the whole table.
@@ -419,3 +420,42 @@ def test_compute_output_sample_weight_refuses(class_weight, y, sample_weight, ex
                                               match):
     with pytest.raises(exc, match=match):
         compute_output_sample_weight(class_weight, y, sample_weight=sample_weight)
+
+
+# ---------------------------------------------------------------- metrics
+@pytest.mark.parametrize(
+    ("make_scorer", "exc", "match"),
+    [
+        pytest.param(lambda: output_scorer("accurcy", 0), ValueError,
+                     r"'accurcy' is not a valid scoring value", id="unknown-scoring"),
+        pytest.param(lambda: output_scorer(3, 0), TypeError,
+                     r"scoring must be a scorer name or a metric callable\. Got 3 "
+                     r"instead", id="scoring-type"),
+        pytest.param(lambda: output_scorer("accuracy", 1.5), TypeError,
+                     r"output must be an int index or a str output name\. Got 1\.5 "
+                     r"instead", id="output-type"),
+        pytest.param(lambda: per_output_scorers("accuracy", "species"), TypeError,
+                     r"outputs must be an int or a sequence of output indices or "
+                     r"names\. Got 'species' instead", id="outputs-str"),
+    ],
+)
+def test_bad_scorer_arguments_are_refused(make_scorer, exc, match):
+    with pytest.raises(exc, match=match):
+        make_scorer()
+
+
+@pytest.mark.parametrize(
+    ("output", "y", "match"),
+    [
+        pytest.param(2, Y2, r"output index must be in \[-2, 1\] for 2 outputs\. "
+                            r"Got 2 instead", id="index-out-of-range"),
+        pytest.param("island", Y2, r"output must be one of the output names "
+                                   r"\['species', 'sex'\]\. Got 'island' instead",
+                     id="unknown-name"),
+        pytest.param(0, Y1, r"y has 1 column\(s\) but the estimator has 2 "
+                            r"output\(s\)", id="y-columns"),
+    ],
+)
+def test_scorer_refuses_outputs_the_estimator_lacks(fitted, output, y, match):
+    with pytest.raises(ValueError, match=match):
+        output_scorer("accuracy", output)(fitted, X, y)
