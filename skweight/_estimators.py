@@ -32,6 +32,10 @@ __all__ = ["WeightedMultiOutputClassifier"]
 
 _STEPS_PER_EXECUTION = 32
 
+# Keras fit arguments that skweight computes itself; a caller's would clash.
+_RESERVED_FIT_KWARGS = frozenset({"x", "y", "class_weight", "callbacks",
+                                  "initial_epoch"})
+
 
 def _never(_):
     return False
@@ -200,29 +204,41 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     partial_fit = available_if(_never)(SkweightWrapper.partial_fit)
 
     # ------------------------------------------------------- checking inputs
-    def _check_params(self):
-        """Check the plain training parameters (before any data is touched)."""
-        epochs = getattr(self, "fit__epochs", self.epochs)
+    def _check_params(self, fit_kwargs=None):
+        """Check the plain training parameters (before any data is touched).
+
+        ``fit_kwargs``, the keyword arguments of ``fit``, override them.
+        """
+        given = {} if fit_kwargs is None else fit_kwargs
+        reserved = sorted(set(given) & _RESERVED_FIT_KWARGS)
+        if reserved:
+            raise TypeError(
+                f"fit sets {reserved} itself: pass X, y and sample_weight as fit's "
+                "arguments, and class_weight and callbacks as estimator parameters "
+                f"(set_params). Got fit keyword argument(s) {reserved} instead."
+            )
+        epochs = given.get("epochs", getattr(self, "fit__epochs", self.epochs))
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
             raise TypeError(f"epochs must be an int. Got {epochs!r} instead.")
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0. Got {epochs!r} instead.")
-        vs = self.validation_split
+        vs = given.get("validation_split", self.validation_split)
         if isinstance(vs, bool) or not isinstance(vs, numbers.Real) or not (
             0.0 <= vs < 1.0
         ):
             raise ValueError(
                 f"validation_split must be a float in [0, 1). Got {vs!r} instead."
             )
-        bs = getattr(self, "fit__batch_size", self.batch_size)
-        if bs is not None and (
-            isinstance(bs, bool)
-            or not isinstance(bs, numbers.Integral)
-            or (bs < 1 and bs != -1)
-        ):
-            raise ValueError(
-                f"batch_size must be None, -1 or a positive int. Got {bs!r} instead."
-            )
+        for name in ("batch_size", "validation_batch_size"):
+            bs = given.get(name, getattr(self, f"fit__{name}", getattr(self, name)))
+            if bs is not None and (
+                isinstance(bs, bool)
+                or not isinstance(bs, numbers.Integral)
+                or (bs < 1 and bs != -1)
+            ):
+                raise ValueError(
+                    f"{name} must be None, -1 or a positive int. Got {bs!r} instead."
+                )
 
     def _check_X(self, X, *, reset):
         kwargs = {
@@ -557,6 +573,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
 
     def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
+        self._check_params(fit_kwargs)
         X, codes, weights, loss_weights, state = self._prepare(X, y, sample_weight)
         fit_kwargs = dict(fit_kwargs or {})
         warm = self.warm_start and hasattr(self, "model_")

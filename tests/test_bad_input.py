@@ -86,9 +86,9 @@ def _with(a, index, value):
     return a
 
 
-def case(id, params=None, *, X=X, y=Y1, sample_weight=None, exc=ValueError,
-         match):
-    fit = {"X": X, "y": y}
+def case(id, params=None, *, X=X, y=Y1, sample_weight=None, fit_kwargs=None,
+         exc=ValueError, match):
+    fit = {"X": X, "y": y, **(fit_kwargs or {})}
     if sample_weight is not None:
         fit["sample_weight"] = sample_weight
     return pytest.param(params or {}, fit, exc, match, id=id)
@@ -319,6 +319,25 @@ FIT_CASES = [
          match=r"epochs must be an int\. Got '10' instead"),
     case("batch-size-zero", {"batch_size": 0},
          match=r"batch_size must be None, -1 or a positive int\. Got 0 instead"),
+    case("validation-batch-size-negative", {"validation_batch_size": -3},
+         match=r"validation_batch_size must be None, -1 or a positive int\. Got -3 "
+               r"instead"),
+    case("fit-kwarg-epochs-str", fit_kwargs={"epochs": "x"}, exc=TypeError,
+         match=r"epochs must be an int\. Got 'x' instead"),
+    case("fit-kwarg-batch-size-zero", fit_kwargs={"batch_size": 0},
+         match=r"batch_size must be None, -1 or a positive int\. Got 0 instead"),
+    case("fit-kwarg-validation-split", fit_kwargs={"validation_split": -0.1},
+         match=r"validation_split must be a float in \[0, 1\)\. Got -0\.1 "
+               r"instead"),
+    case("fit-kwarg-class-weight", fit_kwargs={"class_weight": {0: 2.0}},
+         exc=TypeError,
+         match=r"fit sets \['class_weight'\] itself: .* class_weight and callbacks "
+               r"as estimator parameters \(set_params\)\. Got fit keyword "
+               r"argument\(s\) \['class_weight'\] instead"),
+    case("fit-kwarg-callbacks", fit_kwargs={"callbacks": []}, exc=TypeError,
+         match=r"Got fit keyword argument\(s\) \['callbacks'\] instead"),
+    case("fit-kwarg-unknown", fit_kwargs={"epoch": 3}, exc=TypeError,
+         match=r"got an unexpected keyword argument 'epoch'"),
     case("validation-split-one", {"validation_split": 1.0},
          match=r"validation_split must be a float in \[0, 1\)\. Got 1\.0 instead"),
 ]
