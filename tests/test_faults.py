@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from skweight import WeightedMultiOutputClassifier
 from skweight.exceptions import NonFiniteLossError
@@ -164,6 +165,8 @@ def test_interrupted_first_fit_leaves_the_estimator_unfitted(make, warm_start,
     for attr in ("model_", "history_", "classes_", "n_outputs_", "output_names_",
                  "class_weight_", "n_features_in_"):
         assert not hasattr(est, attr), attr
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
     with pytest.raises(NotFittedError):
         est.predict(X)
     with pytest.raises(NotFittedError):
