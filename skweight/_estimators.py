@@ -113,7 +113,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     Attributes
     ----------
     model_ : keras.Model
-        The trained network.
+        The trained network. The estimator pickles whole (pickle, joblib);
+        ``model_.save("net.keras")`` saves the network alone in Keras' format
+        (see ``docs/persistence.md``).
     history_ : dict of list
         Keras' logs per epoch, including ``"<output layer name>_loss"`` for each
         output of a multi-output model.
@@ -204,41 +206,25 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     partial_fit = available_if(_never)(SkweightWrapper.partial_fit)
 
     # ------------------------------------------------------- checking inputs
-    def _check_params(self, fit_kwargs=None):
-        """Check the plain training parameters (before any data is touched).
+    def _check_params(self):
+        """Check the plain training parameters (before any data is touched)."""
+        _check_training_args({
+            "epochs": getattr(self, "fit__epochs", self.epochs),
+            "validation_split": self.validation_split,
+            **{name: getattr(self, f"fit__{name}", getattr(self, name))
+               for name in ("batch_size", "validation_batch_size")},
+        })
 
-        ``fit_kwargs``, the keyword arguments of ``fit``, override them.
-        """
-        given = {} if fit_kwargs is None else fit_kwargs
-        reserved = sorted(set(given) & _RESERVED_FIT_KWARGS)
+    def _check_fit_kwargs(self, fit_kwargs):
+        """Check the keyword arguments of ``fit`` (they go to Keras' fit)."""
+        reserved = sorted(set(fit_kwargs) & _RESERVED_FIT_KWARGS)
         if reserved:
             raise TypeError(
                 f"fit sets {reserved} itself: pass X, y and sample_weight as fit's "
                 "arguments, and class_weight and callbacks as estimator parameters "
                 f"(set_params). Got fit keyword argument(s) {reserved} instead."
             )
-        epochs = given.get("epochs", getattr(self, "fit__epochs", self.epochs))
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-            raise TypeError(f"epochs must be an int. Got {epochs!r} instead.")
-        if epochs < 0:
-            raise ValueError(f"epochs must be >= 0. Got {epochs!r} instead.")
-        vs = given.get("validation_split", self.validation_split)
-        if isinstance(vs, bool) or not isinstance(vs, numbers.Real) or not (
-            0.0 <= vs < 1.0
-        ):
-            raise ValueError(
-                f"validation_split must be a float in [0, 1). Got {vs!r} instead."
-            )
-        for name in ("batch_size", "validation_batch_size"):
-            bs = given.get(name, getattr(self, f"fit__{name}", getattr(self, name)))
-            if bs is not None and (
-                isinstance(bs, bool)
-                or not isinstance(bs, numbers.Integral)
-                or (bs < 1 and bs != -1)
-            ):
-                raise ValueError(
-                    f"{name} must be None, -1 or a positive int. Got {bs!r} instead."
-                )
+        _check_training_args(fit_kwargs)
 
     def _check_X(self, X, *, reset):
         kwargs = {
@@ -573,7 +559,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
 
     def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
-        self._check_params(fit_kwargs)
+        self._check_fit_kwargs(fit_kwargs or {})
         X, codes, weights, loss_weights, state = self._prepare(X, y, sample_weight)
         fit_kwargs = dict(fit_kwargs or {})
         warm = self.warm_start and hasattr(self, "model_")
@@ -717,6 +703,32 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     f"{sample_weight.shape} instead."
                 )
         return float(np.average(correct, weights=sample_weight))
+
+
+def _check_training_args(args):
+    """Check those of epochs, validation_split and batch sizes in ``args``."""
+    epochs = args.get("epochs", 0)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
+        raise TypeError(f"epochs must be an int. Got {epochs!r} instead.")
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0. Got {epochs!r} instead.")
+    vs = args.get("validation_split", 0.0)
+    if isinstance(vs, bool) or not isinstance(vs, numbers.Real) or not (
+        0.0 <= vs < 1.0
+    ):
+        raise ValueError(
+            f"validation_split must be a float in [0, 1). Got {vs!r} instead."
+        )
+    for name in ("batch_size", "validation_batch_size"):
+        bs = args.get(name)
+        if bs is not None and (
+            isinstance(bs, bool)
+            or not isinstance(bs, numbers.Integral)
+            or (bs < 1 and bs != -1)
+        ):
+            raise ValueError(
+                f"{name} must be None, -1 or a positive int. Got {bs!r} instead."
+            )
 
 
 def _training_variables(model):
