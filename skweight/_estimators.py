@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
 )
 
 from skweight import _backend
+from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._network import build_default_network
 from skweight._scikeras_compat import SkweightWrapper, seed_from_random_state, seeded
 from skweight._targets import encode_labels, layer_names, split_target_columns
@@ -30,6 +31,10 @@ from skweight._weights import (
 __all__ = ["WeightedMultiOutputClassifier"]
 
 _STEPS_PER_EXECUTION = 32
+
+# Keras fit arguments that skweight computes itself; a caller's would clash.
+_RESERVED_FIT_KWARGS = frozenset({"x", "y", "class_weight", "callbacks",
+                                  "initial_epoch"})
 
 
 def _never(_):
@@ -108,7 +113,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     Attributes
     ----------
     model_ : keras.Model
-        The trained network.
+        The trained network. The estimator pickles whole (pickle, joblib);
+        ``model_.save("net.keras")`` saves the network alone in Keras' format
+        (see ``docs/persistence.md``).
     history_ : dict of list
         Keras' logs per epoch, including ``"<output layer name>_loss"`` for each
         output of a multi-output model.
@@ -201,27 +208,23 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     # ------------------------------------------------------- checking inputs
     def _check_params(self):
         """Check the plain training parameters (before any data is touched)."""
-        epochs = getattr(self, "fit__epochs", self.epochs)
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-            raise TypeError(f"epochs must be an int. Got {epochs!r} instead.")
-        if epochs < 0:
-            raise ValueError(f"epochs must be >= 0. Got {epochs!r} instead.")
-        vs = self.validation_split
-        if isinstance(vs, bool) or not isinstance(vs, numbers.Real) or not (
-            0.0 <= vs < 1.0
-        ):
-            raise ValueError(
-                f"validation_split must be a float in [0, 1). Got {vs!r} instead."
+        _check_training_args({
+            "epochs": getattr(self, "fit__epochs", self.epochs),
+            "validation_split": self.validation_split,
+            **{name: getattr(self, f"fit__{name}", getattr(self, name))
+               for name in ("batch_size", "validation_batch_size")},
+        })
+
+    def _check_fit_kwargs(self, fit_kwargs):
+        """Check the keyword arguments of ``fit`` (they go to Keras' fit)."""
+        reserved = sorted(set(fit_kwargs) & _RESERVED_FIT_KWARGS)
+        if reserved:
+            raise TypeError(
+                f"fit sets {reserved} itself: pass X, y and sample_weight as fit's "
+                "arguments, and class_weight and callbacks as estimator parameters "
+                f"(set_params). Got fit keyword argument(s) {reserved} instead."
             )
-        bs = getattr(self, "fit__batch_size", self.batch_size)
-        if bs is not None and (
-            isinstance(bs, bool)
-            or not isinstance(bs, numbers.Integral)
-            or (bs < 1 and bs != -1)
-        ):
-            raise ValueError(
-                f"batch_size must be None, -1 or a positive int. Got {bs!r} instead."
-            )
+        _check_training_args(fit_kwargs)
 
     def _check_X(self, X, *, reset):
         kwargs = {
@@ -230,7 +233,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             "ensure_min_samples": 1,
         }
         if reset:
-            X = check_array(X, **kwargs)
+            X = check_array(X, input_name="X", **kwargs)
         else:
             X = validate_data(self, X, reset=False, **kwargs)
         if hasattr(X, "toarray"):
@@ -246,8 +249,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             unknown = [k for k in lw if k not in names]
             if unknown:
                 raise ValueError(
-                    f"loss_weights names unknown output(s) {unknown}; the output "
-                    f"names are {names}."
+                    f"loss_weights must name outputs among {list(names)}. Got "
+                    f"unknown output name(s) {unknown} instead."
                 )
             values = [lw.get(name, 1.0) for name in names]
         elif isinstance(lw, Sequence) and not isinstance(lw, str):
@@ -273,7 +276,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     f"loss_weights for output {name!r} must be a finite number "
                     f">= 0. Got {v!r} instead."
                 )
-        return [float(v) for v in values]
+        values = [float(v) for v in values]
+        if not any(values):
+            raise ValueError(
+                "loss_weights must give a positive weight to at least one output. "
+                f"Got {values} instead."
+            )
+        return values
 
     def _prepare(self, X, y, sample_weight):
         """Validate everything and compute the new fitted state (no training)."""
@@ -295,8 +304,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         for name, lab in zip(names, labels, strict=True):
             if len(lab.classes) < 2:
                 raise ValueError(
-                    f"y column {name!r} has one class {lab.classes.tolist()}; "
-                    "a classifier needs at least 2 classes per output."
+                    f"y column {name!r} must have at least 2 classes. Got "
+                    f"{len(lab.classes)} class {lab.classes.tolist()} instead."
                 )
         single = targets.ndim == 1
         entries = resolve_class_weight(self.class_weight, names, single_output=single)
@@ -314,6 +323,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             if sw is not None:
                 column = sw[:, k] if column is None else column * sw[:, k]
             weights.append(column)
+        empty = [name for name, w in zip(names, weights, strict=True)
+                 if w is not None and not w.any()]
+        if empty:
+            raise ValueError(
+                "class_weight and sample_weight give no weight to any sample of "
+                f"output(s) {empty}: nothing to train on. Got all zeros instead."
+            )
         if all(w is None for w in weights):
             weights = None
         else:
@@ -349,6 +365,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     def _check_model_param(self):
         if self.model is None and self.build_fn is None:
             return build_default_network
+        if self.model is not None and not (
+            callable(self.model) or isinstance(self.model, keras.Model)
+        ):
+            raise TypeError(
+                "model must be None, a keras.Model or a callable returning one. "
+                f"Got {self.model!r} instead."
+            )
         return super()._check_model_param()
 
     def _build_model(self, meta):
@@ -378,15 +401,23 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         return model
 
     def _check_model_outputs(self, model, meta):
+        """Refuse, before training, a model whose input or outputs do not fit."""
+        inputs = getattr(model, "inputs", None) or []
+        n_features = meta["n_features_in_"]
+        if len(inputs) == 1 and inputs[0].shape[-1] not in (None, n_features):
+            raise ValueError(
+                f"model input must take {n_features} feature(s), the columns of X. "
+                f"Got an input of width {inputs[0].shape[-1]} instead."
+            )
         outputs = getattr(model, "outputs", None)
         if outputs is None:
             return
         n_out = meta["n_outputs_"]
         if len(outputs) != n_out:
             raise ValueError(
-                f"The model has {len(outputs)} output(s) but y has {n_out} "
-                f"column(s) {meta['output_names_']}; a user model must return one "
-                "output per target column, in column order."
+                f"model must return one output per y column ({n_out}: "
+                f"{meta['output_names_']}), in column order. Got {len(outputs)} "
+                "output(s) instead."
             )
         n_classes = np.atleast_1d(meta["n_classes_"]).tolist()
         for out, name, k in zip(outputs, meta["output_names_"], n_classes,
@@ -394,9 +425,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             width = out.shape[-1]
             if width is not None and width != k and not (width == 1 and k == 2):
                 raise ValueError(
-                    f"Model output {out.name!r} for y column {name!r} has {width} "
-                    f"unit(s) but the column has {k} classes; expected {k} units "
-                    "(softmax)" + (" or 1 unit (sigmoid)." if k == 2 else ".")
+                    f"model output {out.name!r} for y column {name!r} must have {k} "
+                    f"units (softmax over {k} classes)"
+                    + (" or 1 unit (sigmoid)" if k == 2 else "")
+                    + f". Got {width} unit(s) instead."
                 )
 
     def _default_losses(self, model):
@@ -459,7 +491,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     def _make_callbacks(self, meta):
         """Keras callbacks of this fit; subclasses add their own."""
-        return list(self._fit_callbacks)
+        # First, so that no later callback sees a diverged epoch.
+        return [StopOnNonFiniteLoss(meta["output_names_"]), *self._fit_callbacks]
 
     def _train(self, model, X, ys, weights, meta, initial_epoch, fit_kwargs):
         args = self._fit_args(len(X))
@@ -525,10 +558,19 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError, TypeError
+            For a bad parameter or argument, before any training.
+        skweight.exceptions.NonFiniteLossError
+            When a loss becomes NaN or infinite during training; the estimator
+            keeps its previous fitted state (or stays unfitted).
         """
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
 
     def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
+        self._check_fit_kwargs(fit_kwargs or {})
         X, codes, weights, loss_weights, state = self._prepare(X, y, sample_weight)
         fit_kwargs = dict(fit_kwargs or {})
         warm = self.warm_start and hasattr(self, "model_")
@@ -545,8 +587,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         with seeded(self._seed):
             if warm:
                 model = self.model_
-                snapshot = [v.numpy() if hasattr(v, "numpy") else np.array(v)
-                            for v in model.variables]
+                saved = _training_variables(model)
+                snapshot = [np.array(v.numpy()) for v in saved]
                 initial_epoch = len(self.history_.get("loss", []))
             else:
                 model = self._build_model(meta)
@@ -564,7 +606,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                                    fit_kwargs)
             except BaseException:
                 if warm:
-                    for v, value in zip(model.variables, snapshot, strict=True):
+                    for v, value in zip(saved, snapshot, strict=True):
                         v.assign(value)
                 raise
         history = defaultdict(list)
@@ -594,11 +636,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     def _commit(self, state, model, history):
         """Install the new fitted state at once (after training succeeded)."""
+        # Everything that can fail comes before the first assignment.
+        forward = _backend.make_forward(model, state["n_features_in_"])
         self.__dict__.pop("feature_names_in_", None)
         self.__dict__.update(state)
         self.model_ = model
         self.history_ = history
-        self._forward_cache = _backend.make_forward(model, self.n_features_in_)
+        self._forward_cache = forward
 
     def initialize(self, X, y):
         """Build and compile the network for ``(X, y)`` without training it."""
@@ -673,6 +717,45 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     f"{sample_weight.shape} instead."
                 )
         return float(np.average(correct, weights=sample_weight))
+
+
+def _check_training_args(args):
+    """Check those of epochs, validation_split and batch sizes in ``args``."""
+    epochs = args.get("epochs", 0)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
+        raise TypeError(f"epochs must be an int. Got {epochs!r} instead.")
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0. Got {epochs!r} instead.")
+    vs = args.get("validation_split", 0.0)
+    if isinstance(vs, bool) or not isinstance(vs, numbers.Real) or not (
+        0.0 <= vs < 1.0
+    ):
+        raise ValueError(
+            f"validation_split must be a float in [0, 1). Got {vs!r} instead."
+        )
+    for name in ("batch_size", "validation_batch_size"):
+        bs = args.get(name)
+        if bs is not None and (
+            isinstance(bs, bool)
+            or not isinstance(bs, numbers.Integral)
+            or (bs < 1 and bs != -1)
+        ):
+            raise ValueError(
+                f"{name} must be None, -1 or a positive int. Got {bs!r} instead."
+            )
+
+
+def _training_variables(model):
+    """The variables a fit changes: the network's and its optimizer's.
+
+    Restoring the optimizer's too (step count, moments) makes a failed warm
+    start leave no trace on later training.
+    """
+    variables = list(model.variables)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and optimizer.built:
+        variables += list(optimizer.variables)
+    return variables
 
 
 def _rows(struct, start, stop):

@@ -88,25 +88,53 @@ def split_target_columns(y, *, param="y"):
     return TargetColumns(columns, names, ndim)
 
 
+# Object columns of one scalar kind, as a 2-D object array or a DataFrame's
+# object column holds them; type_of_target calls all but strings "unknown".
+_OBJECT_LABEL_DTYPES = {
+    "boolean": bool,
+    "integer": np.int64,
+    "floating": np.float64,
+    "mixed-integer-float": np.float64,
+}
+
+
+def _unbox_object_labels(column, name, param):
+    """An object label column as the array type_of_target can judge."""
+    inferred = pd.api.types.infer_dtype(column, skipna=False)
+    if inferred in _OBJECT_LABEL_DTYPES:
+        return column.astype(_OBJECT_LABEL_DTYPES[inferred])
+    if inferred.startswith("mixed"):
+        kinds = sorted({type(v).__name__ for v in column})
+        raise ValueError(
+            f"{param} column {name!r} must hold labels of one kind (all int, all "
+            f"str or all bool), so that they can be sorted. Got a mix of {kinds} "
+            "instead."
+        )
+    return column
+
+
 def _check_label_column(column, name, param):
     if column.dtype.kind == "f":
         if not np.all(np.isfinite(column)):
             raise ValueError(
-                f"{param} column {name!r} contains NaN or infinity; labels must "
-                "be finite."
+                f"{param} column {name!r} must hold finite labels. Got NaN or "
+                "infinity instead."
             )
     elif column.dtype.kind == "O":
         if pd.isna(column).any():
             raise ValueError(
-                f"{param} column {name!r} contains missing values (None or NaN); "
-                "every sample needs a label."
+                f"{param} column {name!r} must give every sample a label. Got "
+                "missing values (None or NaN) instead."
             )
+        column = _unbox_object_labels(column, name, param)
     kind = type_of_target(column)
     if kind not in ("binary", "multiclass"):
+        # "Unknown label type: " leads, as in scikit-learn: its estimator
+        # checks match on it.
         raise ValueError(
-            f"Unknown label type: {kind!r} in {param} column {name!r}. A classifier "
-            "needs discrete labels (int, str or bool); use a regressor for "
-            "continuous targets."
+            f"Unknown label type: {kind!r}. {param} column {name!r} must hold "
+            "discrete labels (int, str or bool) for a classifier; use a regressor "
+            f"for continuous targets. Got label type {kind!r} instead."
         )
 
 

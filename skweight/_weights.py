@@ -321,8 +321,8 @@ def _weights_from_mapping(mapping, classes, where):
         weights[lookup[key]] = weight
     if unknown:
         raise ValueError(
-            f"{where} names label(s) {unknown} that are not in y; the labels are "
-            f"{class_list}."
+            f"{where} must name labels of y {class_list}. Got label(s) {unknown} "
+            "instead."
         )
     _check_weight_values(weights, where)
     return weights
