@@ -58,7 +58,9 @@ def test_errors_name_the_parameter(penguins):
         compute_output_sample_weight([None, None], Y)
     with pytest.raises(ValueError, match=r"unknown output name\(s\) \['beak'\]"):
         compute_output_sample_weight({"beak": "balanced"}, Y)
-    with pytest.raises(ValueError, match="not in y"):
+    with pytest.raises(
+        ValueError, match=r"must name labels of y.*Got label\(s\) \['Atlantis'\]"
+    ):
         compute_output_sample_weight({"island": {"Atlantis": 2.0}}, Y)
     with pytest.raises(ValueError, match="Got 'balance' instead"):
         compute_output_sample_weight("balance", Y)
