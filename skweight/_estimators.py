@@ -18,6 +18,11 @@ from sklearn.utils.validation import (
 )
 
 from skweight import _backend
+from skweight._multilabel import (
+    PackedBinaryCrossentropy,
+    PerLabelLoss,
+    expand_label_losses,
+)
 from skweight._network import build_default_network
 from skweight._scikeras_compat import SkweightWrapper, seed_from_random_state, seeded
 from skweight._targets import encode_labels, layer_names, split_target_columns
@@ -297,6 +302,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     "a classifier needs at least 2 classes per output."
                 )
         single = targets.ndim == 1
+        multilabel = not single and targets.n_outputs > 1 and all(
+            lab.classes.dtype.kind in "biuf" and lab.classes.tolist() == [0, 1]
+            for lab in labels
+        )
         entries = resolve_class_weight(self.class_weight, names, single_output=single)
         per_class = [
             class_weights_for_output(e, lab.classes, lab.counts, output_name=name)
@@ -335,8 +344,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             "n_classes_": n_classes[0] if single else n_classes,
             "class_weight_": class_weight_[0] if single else class_weight_,
             "y_ndim_": targets.ndim,
-            "target_type_": "multiclass-multioutput" if not single else (
-                "binary" if n_classes[0] == 2 else "multiclass"
+            "target_type_": (
+                "multilabel-indicator" if multilabel
+                else "multiclass-multioutput" if not single
+                else "binary" if n_classes[0] == 2 else "multiclass"
             ),
         }
         if feature_names is not None:
@@ -377,7 +388,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     def _check_model_outputs(self, model, meta):
         outputs = getattr(model, "outputs", None)
-        if outputs is None:
+        if outputs is None or (
+            meta["target_type_"] == "multilabel-indicator"
+            and _is_packed(model, meta["n_outputs_"])
+        ):
             return
         n_out = meta["n_outputs_"]
         if len(outputs) != n_out:
@@ -407,7 +421,19 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     def _make_compile_kwargs(self, model, meta, loss_weights=None):
         kwargs = self._get_compile_kwargs()
-        if self.loss is None and model is not None:
+        if model is not None and _is_packed(model, meta["n_outputs_"]):
+            # One (n, L) output: the loss weights go into the packed loss, and a
+            # metric logs "<label>_loss" per label as separate heads would.
+            if self.loss is None:
+                kwargs["loss"] = PackedBinaryCrossentropy(
+                    loss_weights or [1.0] * meta["n_outputs_"]
+                )
+                loss_weights = None
+            weighted = kwargs.get("weighted_metrics") or []
+            kwargs["weighted_metrics"] = [
+                *weighted, PerLabelLoss(meta["output_layer_names_"])
+            ]
+        elif self.loss is None and model is not None:
             kwargs["loss"] = self._default_losses(model)
         kwargs["loss_weights"] = loss_weights
         kwargs.setdefault("steps_per_execution", _STEPS_PER_EXECUTION)
@@ -420,6 +446,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     # -------------------------------------------------------------- fitting
     def _keras_targets(self, model, codes):
+        if _is_packed(model, len(codes)):
+            return [np.stack(codes, axis=1).astype(np.float32)]
         ys = []
         for out, c in zip(model.outputs, codes, strict=True):
             if out.shape[-1] == 1:
@@ -541,6 +569,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                 initial_epoch = 0
             self._compile(model, meta, loss_weights)
             ys = self._keras_targets(model, codes)
+            if weights is not None and _is_packed(model, len(codes)):
+                weights = [np.stack(weights, axis=1)]
             if epochs is not None:
                 fit_kwargs["epochs"] = epochs
             try:
@@ -551,6 +581,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     for v, value in zip(model.variables, snapshot, strict=True):
                         v.assign(value)
                 raise
+        if _is_packed(model, len(codes)):
+            logs = expand_label_losses(logs, state["output_layer_names_"])
         history = defaultdict(list)
         if warm:
             for key, values in self.history_.items():
@@ -598,7 +630,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     def _raw_outputs(self, X):
         check_is_fitted(self, "model_")
         X = self._check_X(X, reset=False)
-        return self._forward_cache(X)
+        raw = self._forward_cache(X)
+        if _is_packed(self.model_, self.n_outputs_):
+            return list(raw[0].T)
+        return raw
 
     def _probas(self, raw):
         out = []
@@ -657,6 +692,15 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     f"{sample_weight.shape} instead."
                 )
         return float(np.average(correct, weights=sample_weight))
+
+
+def _is_packed(model, n_outputs):
+    """Whether ``model`` has the packed multilabel layout: one (n, L) output."""
+    outputs = getattr(model, "outputs", None)
+    return (
+        n_outputs > 1 and outputs is not None and len(outputs) == 1
+        and outputs[0].shape[-1] == n_outputs
+    )
 
 
 def _rows(struct, start, stop):
