@@ -2,6 +2,7 @@
 
 from skweight import _scikeras_compat  # noqa: F401  (mends scikeras first)
 from skweight._estimators import WeightedMultiOutputClassifier
+from skweight._mixed import WeightedMixedOutputEstimator
 from skweight._weights import (
     ClassWeightStrategy,
     EffectiveNumber,
@@ -15,6 +16,7 @@ __all__ = [
     "ClassWeightStrategy",
     "EffectiveNumber",
     "InverseFrequency",
+    "WeightedMixedOutputEstimator",
     "WeightedMultiOutputClassifier",
     "compute_output_sample_weight",
     "__version__",

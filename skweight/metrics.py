@@ -1,12 +1,14 @@
-"""Scorers that evaluate one output of a multi-output classifier.
+"""Scorers that evaluate one output of a multi-output estimator.
 
 scikit-learn's scorers see a multi-output estimator as a whole (``score`` is
 subset accuracy); these evaluate a single output, by index or by name, so that
 ``cross_val_score``, ``cross_validate`` and ``GridSearchCV(refit=...)`` can
-score and select per output.
+score and select per output. A regression output of
+:class:`~skweight.WeightedMixedOutputEstimator` is seen as a regressor, so that
+``"r2"`` or ``"neg_mean_squared_error"`` score it.
 """
 
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, make_scorer
 
 from skweight._targets import resolve_output, split_target_columns
@@ -32,11 +34,29 @@ class _OutputView(ClassifierMixin, BaseEstimator):
         return values if self.estimator.y_ndim_ == 1 else values[self.index]
 
     def predict(self, X):
-        pred = self.estimator.predict(X)
-        return pred if pred.ndim == 1 else pred[:, self.index]
+        return _predict_output(self.estimator, X, self.index)
 
     def predict_proba(self, X):
         return self._pick(self.estimator.predict_proba(X))
+
+
+class _RegressionOutputView(RegressorMixin, BaseEstimator):
+    """A fitted mixed-output estimator seen as a regressor of one output."""
+
+    def __init__(self, estimator, index):
+        self.estimator = estimator
+        self.index = index
+
+    def predict(self, X):
+        return _predict_output(self.estimator, X, self.index)
+
+
+def _predict_output(estimator, X, index):
+    if hasattr(estimator, "_predict_columns"):
+        # Each output in its own dtype (labels, or floats), not a shared one.
+        return estimator._predict_columns(X)[index]
+    pred = estimator.predict(X)
+    return pred if pred.ndim == 1 else pred[:, index]
 
 
 class _OutputScorer:
@@ -69,7 +89,12 @@ class _OutputScorer:
                 f"y has {targets.n_outputs} column(s) but the estimator has "
                 f"{len(names)} output(s) {names}."
             )
-        view = _OutputView(estimator, index)
+        types = getattr(estimator, "output_types_", None)
+        view = (
+            _RegressionOutputView(estimator, index)
+            if types is not None and types[index] == "regression"
+            else _OutputView(estimator, index)
+        )
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
         return self._scorer(view, X, targets.columns[index], **kwargs)
@@ -85,7 +110,8 @@ def output_scorer(scoring, output):
     ----------
     scoring : str or callable
         A scorer name (``"balanced_accuracy"``, ``"f1_macro"``, ``"roc_auc"``,
-        ...) or a metric ``f(y_true, y_pred)``.
+        ...; ``"r2"``, ``"neg_mean_absolute_error"``, ... for a regression
+        output) or a metric ``f(y_true, y_pred)``.
     output : int or str
         The output's index, or its name in ``estimator.output_names_``.
 
