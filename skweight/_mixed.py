@@ -201,10 +201,10 @@ n_features_in_, feature_names_in_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # Neither a classifier nor a regressor: some outputs are each.
+        # Neither a classifier nor a regressor: some outputs are each. The
+        # classifier tags stay: they describe the classification outputs, and
+        # scikit-learn's checks read them wherever predict_proba exists.
         tags.estimator_type = None
-        tags.classifier_tags = None
-        tags.regressor_tags = None
         return tags
 
     # ------------------------------------------------------- checking inputs
@@ -295,6 +295,14 @@ n_features_in_, feature_names_in_
         feature_names = _get_feature_names(X)
         X = self._check_X(X, reset=True)
         targets = split_target_columns(y)
+        # An object array mixing labels and floats (np.asarray of such a
+        # table) holds each column's values as Python objects: recover their
+        # kinds (bool, float, str) before telling labels from quantities.
+        targets.columns = [
+            pd.Series(col).infer_objects().to_numpy() if col.dtype.kind == "O"
+            else col
+            for col in targets.columns
+        ]
         check_consistent_length(X, targets.columns[0])
         names, n = targets.names, targets.n_samples
         single = targets.ndim == 1
@@ -364,7 +372,6 @@ n_features_in_, feature_names_in_
         return X, codes, weights, loss_weights, state
 
     def _check_warm_start(self, state):
-        super()._check_warm_start(state)
         if state["output_types_"] != self.output_types_:
             raise ValueError(
                 "warm_start=True continues training the fitted network, which needs "
@@ -372,6 +379,7 @@ n_features_in_, feature_names_in_
                 f"{state['output_types_']} instead; set warm_start=False to fit a "
                 "new network."
             )
+        super()._check_warm_start(state)
 
     # --------------------------------------------------------- the network
     def _check_model_outputs(self, model, meta):

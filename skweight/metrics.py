@@ -10,6 +10,7 @@ score and select per output. A regression output of
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, make_scorer
+from sklearn.pipeline import Pipeline
 
 from skweight._targets import resolve_output, split_target_columns
 
@@ -81,6 +82,11 @@ class _OutputScorer:
             )
 
     def __call__(self, estimator, X, y, sample_weight=None, **kwargs):
+        if isinstance(estimator, Pipeline):
+            # Score the final step on the transformed X: the per-output view
+            # needs the fitted attributes (output_names_, classes_) of the step.
+            X = estimator[:-1].transform(X)
+            estimator = estimator[-1]
         names = estimator.output_names_
         index = resolve_output(self.output, names)
         targets = split_target_columns(y)
