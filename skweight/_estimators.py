@@ -51,19 +51,29 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     and scikeras' ``KerasClassifier`` do). Keras itself refuses ``class_weight``
     for multi-output models.
 
+    A multilabel indicator ``y`` (a 0/1 or boolean matrix with two or more
+    columns, as an array, a DataFrame or a scipy sparse matrix) is a
+    multi-output target whose outputs are the labels: every ``class_weight``
+    form applies per label. The built-in network then has one
+    ``Dense(n_labels, sigmoid)`` output trained with the per-label weighted
+    binary cross-entropy ``sum_k loss_weights[k] * mean_n(w_nk * bce_nk)``: the
+    loss of one sigmoid head per label, computed at once (many times faster
+    with many labels; ``model__label_layout="heads"`` builds separate heads).
+
     Parameters
     ----------
     model : None, keras.Model or callable, default=None
         ``None`` builds the built-in network (a shared dense trunk on
         standardised inputs, one head per output; options routed as
         ``model__hidden_layer_sizes``, ``model__activation``,
-        ``model__dropout``). Otherwise a ``keras.Model`` or a function returning
-        one, optionally taking ``meta``, ``compile_kwargs`` and routed
+        ``model__dropout``, ``model__label_layout``). Otherwise a
+        ``keras.Model`` or a function returning one, optionally taking ``meta``, ``compile_kwargs`` and routed
         ``model__*`` parameters, as in scikeras. A user model returns one output
         per target column, in column order; an output with k units is a softmax
         over k classes (sparse categorical cross-entropy), one unit on a binary
         target is a sigmoid (binary cross-entropy), unless ``loss`` says
-        otherwise.
+        otherwise. For a multilabel indicator ``y`` a user model may instead
+        return one (n_samples, n_labels) sigmoid output.
     class_weight : None, str, strategy, callable, dict or list, default=None
         ``None``; a strategy for every output: ``"balanced"``, ``"inverse"``,
         ``"sqrt_inverse"``, ``"effective_number"``, a strategy object such as
@@ -116,7 +126,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         The trained network.
     history_ : dict of list
         Keras' logs per epoch, including ``"<output layer name>_loss"`` for each
-        output of a multi-output model.
+        output of a multi-output model. With the packed multilabel layout these
+        per-label entries come from a metric that logs each label's
+        ``mean_n(w_nk * bce_nk)``, the value a separate head would log.
     classes_ : ndarray or list of ndarray
         The classes of each output (a list for two-dimensional ``y``).
     n_classes_ : int or list of int
@@ -646,6 +658,20 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     def predict_proba(self, X):
         """Class probabilities.
+
+        For a multilabel ``y`` this follows scikit-learn's multi-output
+        convention (:class:`~sklearn.multioutput.MultiOutputClassifier`,
+        random forests): a list with one (n_samples, 2) array per label, whose
+        column 1 is the probability of the label. It keeps one contract for
+        every two-dimensional ``y``, lets per-output scorers treat a label like
+        any output, and scikit-learn's own scorers (``"roc_auc"``, ...) accept
+        it; ``np.stack([p[:, 1] for p in proba], axis=1)`` gives the
+        (n_samples, n_labels) array of
+        :class:`~sklearn.neural_network.MLPClassifier`.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
 
         Returns
         -------
