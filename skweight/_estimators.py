@@ -67,8 +67,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         standardised inputs, one head per output; options routed as
         ``model__hidden_layer_sizes``, ``model__activation``,
         ``model__dropout``, ``model__label_layout``). Otherwise a
-        ``keras.Model`` or a function returning one, optionally taking ``meta``, ``compile_kwargs`` and routed
-        ``model__*`` parameters, as in scikeras. A user model returns one output
+        ``keras.Model`` or a function returning one, optionally taking
+        ``meta``, ``compile_kwargs`` and routed ``model__*`` parameters, as in
+        scikeras. A user model returns one output
         per target column, in column order; an output with k units is a softmax
         over k classes (sparse categorical cross-entropy), one unit on a binary
         target is a sigmoid (binary cross-entropy), unless ``loss`` says
