@@ -200,3 +200,28 @@ def test_balanced_beats_unweighted_on_movies():
             ])
         gains.append(scores["balanced"] - scores[None])
     assert min(gains) > 0.03, gains
+
+
+def test_balanced_beats_unweighted_on_yeast():
+    """River's Yeast: 14 boolean labels (one 70:1), 103 features."""
+    datasets = pytest.importorskip("river.datasets")
+    X, Y = map(list, zip(*datasets.Yeast(), strict=True))
+    X = pd.DataFrame(X).to_numpy(np.float64)
+    Y = pd.DataFrame(Y)
+    gains = []
+    for train, test in ShuffleSplit(3, test_size=800, train_size=1200,
+                                    random_state=0).split(X):
+        scores = {}
+        for cw in (None, "balanced"):
+            clf = WeightedMultiOutputClassifier(
+                class_weight=cw, epochs=10, batch_size=64, random_state=0,
+                model__hidden_layer_sizes=(32,),
+            ).fit(X[train], Y.iloc[train])
+            assert clf.target_type_ == "multilabel-indicator"
+            pred = clf.predict(X[test])
+            scores[cw] = np.mean([
+                balanced_accuracy_score(Y.iloc[test, k], pred[:, k])
+                for k in range(Y.shape[1])
+            ])
+        gains.append(scores["balanced"] - scores[None])
+    assert min(gains) > 0.03, gains
