@@ -94,10 +94,6 @@ class PerLabelLoss(keras.metrics.Metric):
     def result(self):
         return ops.divide_no_nan(self.totals, self.count)
 
-    def reset_state(self):
-        self.totals.assign(ops.zeros_like(self.totals))
-        self.count.assign(0.0)
-
     def get_config(self):
         return {**super().get_config(), "label_names": self.label_names}
 
