@@ -5,6 +5,7 @@ from skweight import (
     losses,  # noqa: F401  (registers the losses with Keras)
 )
 from skweight._estimators import WeightedMultiOutputClassifier
+from skweight._mixed import WeightedMixedOutputEstimator
 from skweight._weights import (
     ClassWeightStrategy,
     EffectiveNumber,
@@ -18,6 +19,7 @@ __all__ = [
     "ClassWeightStrategy",
     "EffectiveNumber",
     "InverseFrequency",
+    "WeightedMixedOutputEstimator",
     "WeightedMultiOutputClassifier",
     "compute_output_sample_weight",
     "__version__",

@@ -19,6 +19,11 @@ from sklearn.utils.validation import (
 
 from skweight import _backend
 from skweight._callbacks import StopOnNonFiniteLoss
+from skweight._multilabel import (
+    PackedBinaryCrossentropy,
+    PerLabelLoss,
+    expand_label_losses,
+)
 from skweight._network import build_default_network
 from skweight._scikeras_compat import SkweightWrapper, seed_from_random_state, seeded
 from skweight._targets import encode_labels, layer_names, split_target_columns
@@ -51,19 +56,30 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     and scikeras' ``KerasClassifier`` do). Keras itself refuses ``class_weight``
     for multi-output models.
 
+    A multilabel indicator ``y`` (a 0/1 or boolean matrix with two or more
+    columns, as an array, a DataFrame or a scipy sparse matrix) is a
+    multi-output target whose outputs are the labels: every ``class_weight``
+    form applies per label. The built-in network then has one
+    ``Dense(n_labels, sigmoid)`` output trained with the per-label weighted
+    binary cross-entropy ``sum_k loss_weights[k] * mean_n(w_nk * bce_nk)``: the
+    loss of one sigmoid head per label, computed at once (many times faster
+    with many labels; ``model__label_layout="heads"`` builds separate heads).
+
     Parameters
     ----------
     model : None, keras.Model or callable, default=None
         ``None`` builds the built-in network (a shared dense trunk on
         standardised inputs, one head per output; options routed as
         ``model__hidden_layer_sizes``, ``model__activation``,
-        ``model__dropout``). Otherwise a ``keras.Model`` or a function returning
-        one, optionally taking ``meta``, ``compile_kwargs`` and routed
-        ``model__*`` parameters, as in scikeras. A user model returns one output
+        ``model__dropout``, ``model__label_layout``). Otherwise a
+        ``keras.Model`` or a function returning one, optionally taking
+        ``meta``, ``compile_kwargs`` and routed ``model__*`` parameters, as in
+        scikeras. A user model returns one output
         per target column, in column order; an output with k units is a softmax
         over k classes (sparse categorical cross-entropy), one unit on a binary
         target is a sigmoid (binary cross-entropy), unless ``loss`` says
-        otherwise.
+        otherwise. For a multilabel indicator ``y`` a user model may instead
+        return one (n_samples, n_labels) sigmoid output.
     class_weight : None, str, strategy, callable, dict or list, default=None
         ``None``; a strategy for every output: ``"balanced"``, ``"inverse"``,
         ``"sqrt_inverse"``, ``"effective_number"``, a strategy object such as
@@ -118,7 +134,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         (see ``docs/persistence.md``).
     history_ : dict of list
         Keras' logs per epoch, including ``"<output layer name>_loss"`` for each
-        output of a multi-output model.
+        output of a multi-output model. With the packed multilabel layout these
+        per-label entries come from a metric that logs each label's
+        ``mean_n(w_nk * bce_nk)``, the value a separate head would log.
     classes_ : ndarray or list of ndarray
         The classes of each output (a list for two-dimensional ``y``).
     n_classes_ : int or list of int
@@ -308,6 +326,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     f"{len(lab.classes)} class {lab.classes.tolist()} instead."
                 )
         single = targets.ndim == 1
+        multilabel = not single and targets.n_outputs > 1 and all(
+            lab.classes.dtype.kind in "biuf" and lab.classes.tolist() == [0, 1]
+            for lab in labels
+        )
         entries = resolve_class_weight(self.class_weight, names, single_output=single)
         per_class = [
             class_weights_for_output(e, lab.classes, lab.counts, output_name=name)
@@ -353,8 +375,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             "n_classes_": n_classes[0] if single else n_classes,
             "class_weight_": class_weight_[0] if single else class_weight_,
             "y_ndim_": targets.ndim,
-            "target_type_": "multiclass-multioutput" if not single else (
-                "binary" if n_classes[0] == 2 else "multiclass"
+            "target_type_": (
+                "multilabel-indicator" if multilabel
+                else "multiclass-multioutput" if not single
+                else "binary" if n_classes[0] == 2 else "multiclass"
             ),
         }
         if feature_names is not None:
@@ -410,7 +434,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                 f"Got an input of width {inputs[0].shape[-1]} instead."
             )
         outputs = getattr(model, "outputs", None)
-        if outputs is None:
+        if outputs is None or (
+            meta["target_type_"] == "multilabel-indicator"
+            and _is_packed(model, meta["n_outputs_"])
+        ):
             return
         n_out = meta["n_outputs_"]
         if len(outputs) != n_out:
@@ -442,7 +469,19 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
         kwargs = self._get_compile_kwargs()
-        if self.loss is None and model is not None:
+        if model is not None and _is_packed(model, meta["n_outputs_"]):
+            # One (n, L) output: the loss weights go into the packed loss, and a
+            # metric logs "<label>_loss" per label as separate heads would.
+            if self.loss is None:
+                kwargs["loss"] = PackedBinaryCrossentropy(
+                    loss_weights or [1.0] * meta["n_outputs_"]
+                )
+                loss_weights = None
+            weighted = kwargs.get("weighted_metrics") or []
+            kwargs["weighted_metrics"] = [
+                *weighted, PerLabelLoss(meta["output_layer_names_"])
+            ]
+        elif self.loss is None and model is not None:
             kwargs["loss"] = self._default_losses(model)
         kwargs["loss_weights"] = loss_weights
         # Several steps per call cut Keras' per-step overhead; never more than an
@@ -465,6 +504,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
 
     # -------------------------------------------------------------- fitting
     def _keras_targets(self, model, codes):
+        if _is_packed(model, len(codes)):
+            return [np.stack(codes, axis=1).astype(np.float32)]
         ys = []
         for out, c in zip(model.outputs, codes, strict=True):
             if out.shape[-1] == 1:
@@ -599,6 +640,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             self._compile(model, meta, loss_weights,
                           steps_per_epoch=-(-n_train // args["batch_size"]))
             ys = self._keras_targets(model, codes)
+            if weights is not None and _is_packed(model, len(codes)):
+                weights = [np.stack(weights, axis=1)]
             if epochs is not None:
                 fit_kwargs["epochs"] = epochs
             try:
@@ -609,6 +652,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
                     for v, value in zip(saved, snapshot, strict=True):
                         v.assign(value)
                 raise
+        if _is_packed(model, len(codes)):
+            logs = expand_label_losses(logs, state["output_layer_names_"])
         history = defaultdict(list)
         if warm:
             for key, values in self.history_.items():
@@ -658,7 +703,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     def _raw_outputs(self, X):
         check_is_fitted(self, "model_")
         X = self._check_X(X, reset=False)
-        return self._forward_cache(X)
+        raw = self._forward_cache(X)
+        if _is_packed(self.model_, self.n_outputs_):
+            return list(raw[0].T)
+        return raw
 
     def _probas(self, raw):
         out = []
@@ -672,6 +720,20 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
     def predict_proba(self, X):
         """Class probabilities.
 
+        For a multilabel ``y`` this follows scikit-learn's multi-output
+        convention (:class:`~sklearn.multioutput.MultiOutputClassifier`,
+        random forests): a list with one (n_samples, 2) array per label, whose
+        column 1 is the probability of the label. It keeps one contract for
+        every two-dimensional ``y``, lets per-output scorers treat a label like
+        any output, and scikit-learn's own scorers (``"roc_auc"``, ...) accept
+        it; ``np.stack([p[:, 1] for p in proba], axis=1)`` gives the
+        (n_samples, n_labels) array of
+        :class:`~sklearn.neural_network.MLPClassifier`.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes), or a list with one such array
@@ -680,12 +742,20 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         probas = self._probas(self._raw_outputs(X))
         return probas[0] if self.y_ndim_ == 1 else probas
 
-    def predict(self, X):
-        """Predicted labels, shape (n_samples,) or (n_samples, n_outputs)."""
+    def _predict_columns(self, X):
+        """Predicted labels per output, each column in its own classes' dtype."""
         probas = self._probas(self._raw_outputs(X))
         classes = [self.classes_] if self.y_ndim_ == 1 else self.classes_
-        columns = [c[np.argmax(p, axis=1)] for c, p in zip(classes, probas,
-                                                          strict=True)]
+        return [c[np.argmax(p, axis=1)] for c, p in zip(classes, probas,
+                                                       strict=True)]
+
+    def predict(self, X):
+        """Predicted labels, shape (n_samples,) or (n_samples, n_outputs).
+
+        When the outputs' labels are of different kinds (say str and bool), the
+        array is of dtype object and each column keeps its own values.
+        """
+        columns = self._predict_columns(X)
         if self.y_ndim_ == 1:
             return columns[0]
         kinds = {c.dtype.kind for c in columns}
@@ -756,6 +826,15 @@ def _training_variables(model):
     if optimizer is not None and optimizer.built:
         variables += list(optimizer.variables)
     return variables
+
+
+def _is_packed(model, n_outputs):
+    """Whether ``model`` has the packed multilabel layout: one (n, L) output."""
+    outputs = getattr(model, "outputs", None)
+    return (
+        n_outputs > 1 and outputs is not None and len(outputs) == 1
+        and outputs[0].shape[-1] == n_outputs
+    )
 
 
 def _rows(struct, start, stop):

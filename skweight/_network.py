@@ -1,9 +1,17 @@
-"""The built-in Keras network: a shared dense trunk and one head per output."""
+"""The built-in Keras network: a shared dense trunk and one head per output.
+
+Multilabel targets get one sigmoid layer for all labels by default (the packed
+layout, see :mod:`skweight._multilabel`); regression outputs of the mixed-output
+estimator get one linear unit.
+"""
 
 import keras
 import numpy as np
 
-__all__ = ["build_default_network"]
+__all__ = ["PACKED_OUTPUT_NAME", "build_default_network"]
+
+# The name of the packed multilabel layout's single output layer.
+PACKED_OUTPUT_NAME = "labels"
 
 
 def build_default_network(
@@ -11,17 +19,21 @@ def build_default_network(
     hidden_layer_sizes=(64, 64),
     activation="relu",
     dropout=0.0,
+    label_layout="auto",
 ):
     """Shared trunk, one head per output; inputs standardised inside the model.
 
     The first layer standardises each feature with the training data's mean and
     variance (a ``keras.layers.Normalization`` holding them as constants), so the
     network trains well on raw tabular features and saves with its scaling.
-    Each head is a sigmoid unit for a binary output and a softmax over the
-    classes otherwise.
+    Each head is a sigmoid unit for a binary output, a softmax over the classes
+    for a multiclass output and a linear unit for a regression output. A
+    multilabel indicator target gets, by default, a single ``Dense(n_labels,
+    sigmoid)`` output named ``"labels"`` instead of one head per label: it
+    optimises the same loss and trains much faster with many labels.
 
     Routed from the estimator as ``model__hidden_layer_sizes``,
-    ``model__activation`` and ``model__dropout``.
+    ``model__activation``, ``model__dropout`` and ``model__label_layout``.
 
     Parameters
     ----------
@@ -34,6 +46,11 @@ def build_default_network(
         Activation of the shared layers.
     dropout : float, default=0.0
         Dropout rate after each shared layer.
+    label_layout : {"auto", "packed", "heads"}, default="auto"
+        For a multilabel indicator target: ``"packed"`` (one sigmoid layer for
+        all labels) or ``"heads"`` (one sigmoid head per label). ``"auto"`` is
+        ``"packed"``, the faster at every number of labels measured
+        (``benchmarks/bench_label_layout.py``). Ignored for other targets.
 
     Returns
     -------
@@ -48,6 +65,11 @@ def build_default_network(
         )
     if not 0.0 <= float(dropout) < 1.0:
         raise ValueError(f"model__dropout must be in [0, 1). Got {dropout!r} instead.")
+    if label_layout not in ("auto", "packed", "heads"):
+        raise ValueError(
+            "model__label_layout must be 'auto', 'packed' or 'heads'. "
+            f"Got {label_layout!r} instead."
+        )
     inputs = keras.Input(shape=(meta["n_features_in_"],), name="features")
     h = keras.layers.Normalization(
         mean=meta["feature_mean_"], variance=meta["feature_var_"], name="standardize"
@@ -56,14 +78,25 @@ def build_default_network(
         h = keras.layers.Dense(units, activation=activation, name=f"trunk_{i}")(h)
         if dropout:
             h = keras.layers.Dropout(float(dropout), name=f"dropout_{i}")(h)
+    if meta.get("target_type_") == "multilabel-indicator" and label_layout != "heads":
+        outputs = keras.layers.Dense(
+            meta["n_outputs_"], activation="sigmoid", name=PACKED_OUTPUT_NAME
+        )(h)
+        return keras.Model(inputs, outputs, name="skweight_network")
+    n_classes_ = np.atleast_1d(np.asarray(meta["n_classes_"], dtype=object)).tolist()
+    kinds = meta.get("output_types_") or ["classification"] * len(n_classes_)
     outputs = [
-        keras.layers.Dense(1, activation="sigmoid", name=name)(h)
-        if n_classes == 2
-        else keras.layers.Dense(n_classes, activation="softmax", name=name)(h)
-        for n_classes, name in zip(
-            np.atleast_1d(meta["n_classes_"]).tolist(),
-            meta["output_layer_names_"],
-            strict=True,
+        _head(kind, n_classes, name)(h)
+        for kind, n_classes, name in zip(
+            kinds, n_classes_, meta["output_layer_names_"], strict=True
         )
     ]
     return keras.Model(inputs, outputs, name="skweight_network")
+
+
+def _head(kind, n_classes, name):
+    if kind == "regression":
+        return keras.layers.Dense(1, name=name)
+    if n_classes == 2:
+        return keras.layers.Dense(1, activation="sigmoid", name=name)
+    return keras.layers.Dense(n_classes, activation="softmax", name=name)

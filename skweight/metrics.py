@@ -1,29 +1,24 @@
-"""Scorers that evaluate one output of a multi-output classifier.
+"""Scorers that evaluate one output of a multi-output estimator.
 
 scikit-learn's scorers see a multi-output estimator as a whole (``score`` is
 subset accuracy); these evaluate a single output, by index or by name, so that
 ``cross_val_score``, ``cross_validate`` and ``GridSearchCV(refit=...)`` can
-score and select per output.
+score and select per output. A regression output of
+:class:`~skweight.WeightedMixedOutputEstimator` is seen as a regressor, so that
+``"r2"`` or ``"neg_mean_squared_error"`` score it.
 """
 
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, make_scorer
+from sklearn.pipeline import Pipeline
 
 from skweight._targets import resolve_output, split_target_columns
 
 __all__ = ["output_scorer", "per_output_scorers"]
 
 
-def _final_estimator(estimator):
-    """The skweight estimator at the end of a (nested) Pipeline."""
-    while hasattr(estimator, "_final_estimator"):
-        estimator = estimator._final_estimator
-    return estimator
-
-
 class _OutputView(ClassifierMixin, BaseEstimator):
-    """A fitted multi-output classifier (or a Pipeline ending in one) seen as a
-    classifier of one output."""
+    """A fitted multi-output classifier seen as a classifier of one output."""
 
     def __init__(self, estimator, index):
         self.estimator = estimator
@@ -31,23 +26,34 @@ class _OutputView(ClassifierMixin, BaseEstimator):
 
     @property
     def classes_(self):
-        final = _final_estimator(self.estimator)
-        return final.classes_ if final.y_ndim_ == 1 else final.classes_[self.index]
+        est = self.estimator
+        return est.classes_ if est.y_ndim_ == 1 else est.classes_[self.index]
 
     def _pick(self, values):
-        return values if _final_estimator(self.estimator).y_ndim_ == 1 else (
-            values[self.index]
-        )
+        return values if self.estimator.y_ndim_ == 1 else values[self.index]
 
     def predict(self, X):
-        pred = self.estimator.predict(X)
-        if pred.ndim == 1:
-            return pred
-        # A column of a mixed-kind prediction is object; metrics need its kind.
-        return pred[:, self.index].astype(self.classes_.dtype)
+        return _predict_output(self.estimator, X, self.index)
 
     def predict_proba(self, X):
         return self._pick(self.estimator.predict_proba(X))
+
+
+class _RegressionOutputView(RegressorMixin, BaseEstimator):
+    """A fitted mixed-output estimator seen as a regressor of one output."""
+
+    def __init__(self, estimator, index):
+        self.estimator = estimator
+        self.index = index
+
+    def predict(self, X):
+        return _predict_output(self.estimator, X, self.index)
+
+
+def _predict_output(estimator, X, index):
+    # Each output in its own dtype (labels, or floats): a column of predict's
+    # array is object when the outputs' kinds differ, which metrics refuse.
+    return estimator._predict_columns(X)[index]
 
 
 class _OutputScorer:
@@ -72,7 +78,12 @@ class _OutputScorer:
             )
 
     def __call__(self, estimator, X, y, sample_weight=None, **kwargs):
-        names = _final_estimator(estimator).output_names_
+        while isinstance(estimator, Pipeline):
+            # Score the final step on the transformed X: the per-output view
+            # needs the fitted attributes (output_names_, classes_) of the step.
+            X = estimator[:-1].transform(X)
+            estimator = estimator[-1]
+        names = estimator.output_names_
         index = resolve_output(self.output, names)
         targets = split_target_columns(y)
         if targets.n_outputs != len(names):
@@ -80,7 +91,12 @@ class _OutputScorer:
                 f"y has {targets.n_outputs} column(s) but the estimator has "
                 f"{len(names)} output(s) {names}."
             )
-        view = _OutputView(estimator, index)
+        types = getattr(estimator, "output_types_", None)
+        view = (
+            _RegressionOutputView(estimator, index)
+            if types is not None and types[index] == "regression"
+            else _OutputView(estimator, index)
+        )
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
         return self._scorer(view, X, targets.columns[index], **kwargs)
@@ -96,7 +112,8 @@ def output_scorer(scoring, output):
     ----------
     scoring : str or callable
         A scorer name (``"balanced_accuracy"``, ``"f1_macro"``, ``"roc_auc"``,
-        ...) or a metric ``f(y_true, y_pred)``.
+        ...; ``"r2"``, ``"neg_mean_absolute_error"``, ... for a regression
+        output) or a metric ``f(y_true, y_pred)``.
     output : int or str
         The output's index, or its name in ``estimator.output_names_``.
 
