@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from skweight._estimators import _STEPS_PER_EXECUTION, WeightedMultiOutputClassifier
+from skweight._estimators import WeightedMultiOutputClassifier
 from skweight._targets import encode_labels, layer_names, split_target_columns
 from skweight._weights import (
     _describe,
@@ -446,12 +446,13 @@ n_features_in_, feature_names_in_
                     for d, u in zip(losses, user_loss, strict=True)]
         return user_loss
 
-    def _make_compile_kwargs(self, model, meta, loss_weights=None):
-        kwargs = self._get_compile_kwargs()
+    def _make_compile_kwargs(self, model, meta, loss_weights=None,
+                             steps_per_epoch=None):
+        kwargs = super()._make_compile_kwargs(model, meta, loss_weights,
+                                              steps_per_epoch)
         if model is not None:
-            kwargs["loss"] = self._output_losses(model, meta, kwargs.get("loss"))
-        kwargs["loss_weights"] = loss_weights
-        kwargs.setdefault("steps_per_execution", _STEPS_PER_EXECUTION)
+            user_loss = None if self.loss is None else kwargs["loss"]
+            kwargs["loss"] = self._output_losses(model, meta, user_loss)
         return kwargs
 
     # ----------------------------------------------------------- predicting
