@@ -1,6 +1,7 @@
 """skweight: class imbalance and multi-task weighting for Keras in scikit-learn."""
 
 from skweight import _scikeras_compat  # noqa: F401  (mends scikeras first)
+from skweight._dynamic import DynamicWeightClassifier
 from skweight._estimators import WeightedMultiOutputClassifier
 from skweight._weights import (
     ClassWeightStrategy,
@@ -13,6 +14,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ClassWeightStrategy",
+    "DynamicWeightClassifier",
     "EffectiveNumber",
     "InverseFrequency",
     "WeightedMultiOutputClassifier",
