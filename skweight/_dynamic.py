@@ -99,6 +99,7 @@ class _WeightedTrainer(keras.Model):
         self.loss_weighting = _LossWeights(n_outputs, learn_log_variance)
         # Filled by the _RecordingLoss wrappers during each loss computation.
         self._sink = dict.fromkeys(range(n_outputs))
+        # GradNorm's rule and the weights of the last shared layer.
         self._gradnorm = None
         self._shared_weights = None
 
@@ -123,12 +124,11 @@ class _WeightedTrainer(keras.Model):
             total = total + Uncertainty.regularizer(weighting.log_vars, ops)
         return total
 
-    def train_step(self, data):
-        if self._gradnorm is None:
-            return super().train_step(data)
-        return self._gradnorm_train_step(data)
 
-    def _gradnorm_train_step(self, data):
+class _GradNormTrainer(_WeightedTrainer):
+    """The trainer with GradNorm's train step (TensorFlow)."""
+
+    def train_step(self, data):
         # Per-output gradients inside the compiled step need the backend's own
         # autodiff; this is the TensorFlow one (see DynamicWeightClassifier).
         import tensorflow as tf
@@ -331,9 +331,31 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         )
         self.weighting = weighting
 
-    def _prepare(self, X, y, sample_weight):
+    # weighting__<option> is stored on the estimator (as scikeras stores
+    # model__*) and applied to the rule's copy in fit, so it works whether
+    # weighting is a name or an object.
+    _routing_prefixes = {*WeightedMultiOutputClassifier._routing_prefixes, "weighting"}
+
+    def _check_weighting(self):
         rule = check_weighting(self.weighting)
+        options = {
+            key[len("weighting__"):]: value for key, value in vars(self).items()
+            if key.startswith("weighting__")
+        }
+        valid = rule.get_params()
+        for key in options:
+            if key not in valid:
+                raise ValueError(
+                    f"weighting__{key} is not an option of {rule!r}. Got "
+                    f"weighting__{key}={options[key]!r} instead; its options are "
+                    f"{sorted(valid)}."
+                )
+        rule.set_params(**options)
         rule._validate_params()
+        return rule
+
+    def _prepare(self, X, y, sample_weight):
+        rule = self._check_weighting()
         if isinstance(rule, GradNorm) and not _backend.is_tensorflow():
             raise ValueError(
                 "weighting='gradnorm' needs per-output gradients inside the "
@@ -347,9 +369,10 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
 
     def _trainer_for(self, model, rule):
         learn = isinstance(rule, Uncertainty)
+        cls = _GradNormTrainer if isinstance(rule, GradNorm) else _WeightedTrainer
         kept = getattr(self, "_trainer", None)
         if (
-            kept is not None and kept[0] is model
+            kept is not None and kept[0] is model and type(kept[1]) is cls
             and kept[1].loss_weighting.learn_log_variance == learn
         ):
             return kept[1]
@@ -359,10 +382,13 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
                 "(its loss weights are applied on the model's graph). Got a "
                 f"subclassed {type(model).__name__} instead."
             )
-        trainer = _WeightedTrainer(
+        trainer = cls(
             model.inputs, model.outputs, learn_log_variance=learn, name=model.name
         )
         kwargs = self._make_compile_kwargs(model, None, None)
+        if keras.backend.backend() == "torch":
+            # Keras refuses steps_per_execution > 1 with PyTorch.
+            kwargs["steps_per_execution"] = 1
         kwargs["loss"] = trainer.recording_losses(self._per_output_losses(model,
                                                                           kwargs))
         trainer.compile(**kwargs)
@@ -400,14 +426,12 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         pending = self._pending
         rule = pending["rule"]
         trainer = self._trainer_for(model, rule)
-        gradnorm = rule if isinstance(rule, GradNorm) else None
-        if gradnorm is not None or trainer._gradnorm is not None:
-            # GradNorm's options are constants of its traced step: retrace.
-            trainer.train_function = None
-        trainer._gradnorm = gradnorm
-        if gradnorm is not None:
-            layer = _shared_layer(model, gradnorm.shared_layer)
+        if isinstance(rule, GradNorm):
+            layer = _shared_layer(model, rule.shared_layer)
             trainer._shared_weights = list(layer.trainable_weights)
+            trainer._gradnorm = rule
+            # The rule's options are constants of the traced step: retrace.
+            trainer.train_function = None
         n_outputs = meta["n_outputs_"]
         base = pending["loss_weights"] or [1.0] * n_outputs
         names = model.output_names
