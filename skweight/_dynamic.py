@@ -26,7 +26,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from skweight import _backend
 from skweight._estimators import WeightedMultiOutputClassifier
 from skweight.weighting import GradNorm, Uncertainty, check_weighting
 
@@ -125,12 +124,44 @@ class _WeightedTrainer(keras.Model):
         return total
 
 
+def _first_input(x):
+    """The first array of a (possibly nested) batch of inputs."""
+    return keras.tree.flatten(x)[0]
+
+
 class _GradNormTrainer(_WeightedTrainer):
-    """The trainer with GradNorm's train step (TensorFlow)."""
+    """The trainer with GradNorm's train step (TensorFlow and PyTorch).
+
+    GradNorm needs, inside the train step, the gradient of each output's loss
+    with respect to the last shared layer: only the backend's own autodiff
+    gives it (``tf.GradientTape``, ``torch.autograd.grad``); ``keras.ops`` has
+    no gradient op. Keras' JAX train step is a pure function of the whole
+    training state, and a GradNorm version of it would re-implement Keras' JAX
+    trainer; skweight refuses GradNorm on JAX instead.
+    """
 
     def train_step(self, data):
-        # Per-output gradients inside the compiled step need the backend's own
-        # autodiff; this is the TensorFlow one (see DynamicWeightClassifier).
+        if keras.backend.backend() == "torch":
+            return self._torch_train_step(data)
+        return self._tf_train_step(data)
+
+    def _gradnorm_update(self, per_output, norms):
+        state = self.loss_weighting
+        losses = ops.stack(per_output)
+        initial = ops.where(state.initial_losses > 0, state.initial_losses, losses)
+        state.initial_losses.assign(initial)
+        state.multipliers.assign(
+            self._gradnorm.step(state.multipliers, state.base, losses, initial,
+                                norms, ops)
+        )
+
+    def _log_loss(self, loss, batch_size):
+        # As Keras' own train steps: the epoch's loss is a per-sample mean.
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss, sample_weight=batch_size)
+
+    def _tf_train_step(self, data):
         import tensorflow as tf
 
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
@@ -148,18 +179,32 @@ class _GradNormTrainer(_WeightedTrainer):
             for value in per_output
         ])
         del tape
-        state = self.loss_weighting
-        losses = ops.stack(per_output)
-        initial = ops.where(state.initial_losses > 0, state.initial_losses, losses)
-        state.initial_losses.assign(initial)
-        state.multipliers.assign(
-            self._gradnorm.step(state.multipliers, state.base, losses, initial,
-                                norms, ops)
+        self._gradnorm_update(per_output, norms)
+        self._log_loss(loss, tf.shape(tf.nest.flatten(x)[0])[0])
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def _torch_train_step(self, data):
+        import torch
+
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        self.zero_grad()
+        loss = self.compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
         )
-        batch = tf.shape(tf.nest.flatten(x)[0])[0]
-        for metric in self.metrics:
-            if metric.name == "loss":
-                metric.update_state(loss, sample_weight=batch)
+        per_output = self._unweighted_losses()
+        shared = [v.value for v in self._shared_weights]
+        norms = []
+        for value in per_output:
+            grads = torch.autograd.grad(value, shared, retain_graph=True)
+            norms.append(torch.sqrt(sum(torch.sum(g * g) for g in grads)))
+        self.optimizer.scale_loss(loss).backward()
+        weights = self.trainable_weights[:]
+        with torch.no_grad():
+            self.optimizer.apply([v.value.grad for v in weights], weights)
+            self._gradnorm_update([v.detach() for v in per_output],
+                                  torch.stack(norms))
+        self._log_loss(loss.detach(), _first_input(x).shape[0])
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
 
@@ -251,7 +296,7 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         rule object from :mod:`skweight.weighting` (tunable as
         ``weighting__<param>``). A copy is trained, started afresh at every
         ``fit`` (also with ``warm_start=True``); ``weighting_`` is that copy.
-        ``"gradnorm"`` needs the TensorFlow backend.
+        ``"gradnorm"`` needs the TensorFlow or PyTorch backend.
     loss_weights : None, list of float or dict, default=None
         Fixed per-output factors ``c_k`` (1 when None): the weight in the loss
         is ``lambda_k = c_k * m_k`` with ``m_k`` the rule's multiplier.
@@ -356,11 +401,11 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
 
     def _prepare(self, X, y, sample_weight):
         rule = self._check_weighting()
-        if isinstance(rule, GradNorm) and not _backend.is_tensorflow():
+        if isinstance(rule, GradNorm) and keras.backend.backend() == "jax":
             raise ValueError(
                 "weighting='gradnorm' needs per-output gradients inside the "
-                "train step, which skweight implements with TensorFlow only. Got "
-                f"the Keras backend {keras.backend.backend()!r} instead."
+                "train step, which skweight implements with the TensorFlow and "
+                "PyTorch backends only. Got the Keras backend 'jax' instead."
             )
         X, codes, weights, loss_weights, state = super()._prepare(X, y, sample_weight)
         state["weighting_"] = rule
