@@ -293,9 +293,11 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         be functional or sequential (a graph of layers).
     weighting : str or skweight.weighting.WeightingRule, default="dwa"
         ``"inverse_loss"``, ``"dwa"``, ``"uncertainty"``, ``"gradnorm"`` or a
-        rule object from :mod:`skweight.weighting` (tunable as
-        ``weighting__<param>``). A copy is trained, started afresh at every
-        ``fit`` (also with ``warm_start=True``); ``weighting_`` is that copy.
+        rule object from :mod:`skweight.weighting`. Its options are set as
+        ``weighting__<option>`` (e.g. ``weighting__temperature=1.0``, with a
+        name or an object; ``GridSearchCV`` tunes them). A copy is trained,
+        started afresh at every ``fit`` (also with ``warm_start=True``);
+        ``weighting_`` is that copy.
         ``"gradnorm"`` needs the TensorFlow or PyTorch backend.
     loss_weights : None, list of float or dict, default=None
         Fixed per-output factors ``c_k`` (1 when None): the weight in the loss
@@ -307,10 +309,12 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     Attributes
     ----------
     loss_weights_history_ : ndarray of shape (n_epochs, n_outputs)
-        ``lambda`` of each epoch: for ``"inverse_loss"`` and ``"dwa"`` the
-        weights in force during the whole epoch; for ``"uncertainty"`` and
-        ``"gradnorm"``, which change them at every step, the weights at the
-        epoch's end.
+        ``lambda`` of each epoch (``c_k * m_k``): for ``"inverse_loss"`` and
+        ``"dwa"`` the weights in force during the whole epoch (the first row is
+        ``c``); for ``"uncertainty"`` (``c_k * exp(-s_k)``) and
+        ``"gradnorm"``, which change them at every step, the weights after the
+        epoch's last step. With ``warm_start=True`` the rows of each ``fit``
+        are appended.
     weighting_ : skweight.weighting.WeightingRule
         The rule object used in the last ``fit``, with its state
         (``losses_``: the epoch-mean unweighted training losses it saw).
