@@ -255,6 +255,10 @@ class GradNorm(WeightingRule):
         multipliers, the fixed ``loss_weights``, the unweighted losses of this
         step, those of the first step and the gradient norms ``g_k``.
         """
+        multipliers, base, losses, initial_losses, grad_norms = (
+            ops.convert_to_tensor(a, "float32")
+            for a in (multipliers, base, losses, initial_losses, grad_norms)
+        )
         n = ops.cast(ops.shape(multipliers)[0], multipliers.dtype)
         g_weighted = base * multipliers * grad_norms
         g_mean = ops.mean(g_weighted) + _TINY_LOSS
