@@ -1,8 +1,9 @@
 """DynamicWeightClassifier: output loss weights that change during training.
 
 Keras freezes ``compile(loss_weights=...)`` into the compiled train step, so a
-callback that assigns new values to them may change nothing (on JAX it never
-does). Here the weights live in variables that the train step reads:
+callback that assigns new values to them may change nothing (with JAX the
+compiled step never sees them). Here the weights live in variables that the
+train step reads:
 
 - the estimator trains a thin functional *trainer* model built on the user's
   model graph (same layers, same variables, same output names), whose
