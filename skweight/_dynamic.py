@@ -1,0 +1,520 @@
+"""DynamicWeightClassifier: output loss weights that change during training.
+
+Keras freezes ``compile(loss_weights=...)`` into the compiled train step, so a
+callback that assigns new values to them may change nothing (with JAX the
+compiled step never sees them). Here the weights live in variables that the
+train step reads:
+
+- the estimator trains a thin functional *trainer* model built on the user's
+  model graph (same layers, same variables, same output names), whose
+  ``compute_loss`` adds ``sum_k (lambda_k - 1) * L_k`` to Keras' own
+  unweighted total ``sum_k L_k``. ``lambda`` is computed from variables of a
+  small ``_LossWeights`` layer tracked by the trainer, so every backend threads
+  them through its compiled step (JAX passes them in as state);
+- each output's loss is wrapped in a ``_RecordingLoss`` that hands its value to
+  ``compute_loss`` unchanged, so Keras still logs the *unweighted*
+  ``<output>_loss`` while the logged total ``loss`` is the weighted sum;
+- a callback asks the rule for the next epoch's multipliers at each epoch's
+  end and assigns them (loss-only rules); in-step rules update the variables
+  inside the train step (``Uncertainty``: trainable log-variances;
+  ``GradNorm``: a train step with per-output gradients).
+
+``model_`` is the user's model itself (its variables are the trained ones);
+the trainer is a private helper, rebuilt when needed.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+from skweight._estimators import WeightedMultiOutputClassifier
+from skweight.weighting import GradNorm, Uncertainty, check_weighting
+
+__all__ = ["DynamicWeightClassifier"]
+
+
+class _LossWeights(keras.layers.Layer):
+    """The loss-weight state: ``lambda = base * multipliers * exp(-log_vars)``.
+
+    ``log_vars`` exists (trainable) only for :class:`Uncertainty`;
+    ``initial_losses`` (0 until the first step) only matters to GradNorm.
+    """
+
+    def __init__(self, n_outputs, learn_log_variance, **kwargs):
+        super().__init__(**kwargs)
+        self.n_outputs = n_outputs
+        self.learn_log_variance = learn_log_variance
+
+        def weight(name, trainable=False):
+            return self.add_weight(
+                shape=(n_outputs,), initializer="zeros", trainable=trainable,
+                name=name,
+            )
+
+        self.base = weight("base")
+        self.multipliers = weight("multipliers")
+        self.initial_losses = weight("initial_losses")
+        self.log_vars = weight("log_vars", True) if learn_log_variance else None
+        self.built = True
+
+    def reset(self, base, multipliers):
+        self.base.assign(np.asarray(base, dtype="float32"))
+        self.multipliers.assign(np.asarray(multipliers, dtype="float32"))
+        self.initial_losses.assign(np.zeros(self.n_outputs, dtype="float32"))
+        if self.log_vars is not None:
+            self.log_vars.assign(np.zeros(self.n_outputs, dtype="float32"))
+
+    def lambdas(self):
+        lam = self.base * self.multipliers
+        if self.log_vars is not None:
+            lam = lam * Uncertainty.multipliers(self.log_vars, ops)
+        return lam
+
+    def current(self):
+        """The weights now in force, as a NumPy array."""
+        return np.asarray(ops.convert_to_numpy(self.lambdas()), dtype=np.float64)
+
+
+class _RecordingLoss(keras.losses.Loss):
+    """An output's loss, unchanged, whose last value is kept for ``compute_loss``."""
+
+    def __init__(self, loss, sink, index):
+        super().__init__(name=loss.name, dtype=loss.dtype)
+        self.loss = loss
+        self.sink = sink
+        self.index = index
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        value = self.loss(y_true, y_pred, sample_weight)
+        self.sink[self.index] = value
+        return value
+
+
+class _WeightedTrainer(keras.Model):
+    """A functional model on the user's graph that optimises the weighted loss."""
+
+    def __init__(self, inputs, outputs, *, learn_log_variance, name=None):
+        super().__init__(inputs=inputs, outputs=outputs, name=name)
+        n_outputs = len(self.outputs)
+        self.loss_weighting = _LossWeights(n_outputs, learn_log_variance)
+        # Filled by the _RecordingLoss wrappers during each loss computation.
+        self._sink = dict.fromkeys(range(n_outputs))
+        # GradNorm's rule and the weights of the last shared layer.
+        self._gradnorm = None
+        self._shared_weights = None
+
+    def recording_losses(self, losses):
+        return [_RecordingLoss(loss, self._sink, k) for k, loss in enumerate(losses)]
+
+    def _unweighted_losses(self):
+        return [ops.cast(self._sink[k], "float32") for k in range(len(self._sink))]
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        # Keras' total is sum_k L_k (compiled without loss_weights) plus the
+        # layers' own losses; it also logs each unweighted L_k.
+        total = super().compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training
+        )
+        losses = ops.stack(self._unweighted_losses())
+        weighting = self.loss_weighting
+        total = total + ops.sum((weighting.lambdas() - 1.0) * losses)
+        if weighting.log_vars is not None:
+            total = total + Uncertainty.regularizer(weighting.log_vars, ops)
+        return total
+
+
+def _first_input(x):
+    """The first array of a (possibly nested) batch of inputs."""
+    return keras.tree.flatten(x)[0]
+
+
+class _GradNormTrainer(_WeightedTrainer):
+    """The trainer with GradNorm's train step (TensorFlow and PyTorch).
+
+    GradNorm needs, inside the train step, the gradient of each output's loss
+    with respect to the last shared layer: only the backend's own autodiff
+    gives it (``tf.GradientTape``, ``torch.autograd.grad``); ``keras.ops`` has
+    no gradient op. Keras' JAX train step is a pure function of the whole
+    training state, and a GradNorm version of it would re-implement Keras' JAX
+    trainer; skweight refuses GradNorm on JAX instead.
+    """
+
+    def train_step(self, data):
+        if keras.backend.backend() == "torch":
+            return self._torch_train_step(data)
+        return self._tf_train_step(data)
+
+    def _gradnorm_update(self, per_output, norms):
+        state = self.loss_weighting
+        losses = ops.stack(per_output)
+        initial = ops.where(state.initial_losses > 0, state.initial_losses, losses)
+        state.initial_losses.assign(initial)
+        state.multipliers.assign(
+            self._gradnorm.step(state.multipliers, state.base, losses, initial,
+                                norms, ops)
+        )
+
+    def _log_loss(self, loss, batch_size):
+        # As Keras' own train steps: the epoch's loss is a per-sample mean.
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss, sample_weight=batch_size)
+
+    def _tf_train_step(self, data):
+        import tensorflow as tf
+
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape(persistent=True) as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
+            )
+            per_output = self._unweighted_losses()
+            scaled = self.optimizer.scale_loss(loss)
+        weights = self.trainable_weights
+        self.optimizer.apply(tape.gradient(scaled, weights), weights)
+        norms = ops.stack([
+            tf.linalg.global_norm(tape.gradient(value, self._shared_weights))
+            for value in per_output
+        ])
+        del tape
+        self._gradnorm_update(per_output, norms)
+        self._log_loss(loss, tf.shape(tf.nest.flatten(x)[0])[0])
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def _torch_train_step(self, data):
+        import torch
+
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        self.zero_grad()
+        loss = self.compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
+        )
+        per_output = self._unweighted_losses()
+        shared = [v.value for v in self._shared_weights]
+        norms = []
+        for value in per_output:
+            grads = torch.autograd.grad(value, shared, retain_graph=True)
+            norms.append(torch.sqrt(sum(torch.sum(g * g) for g in grads)))
+        self.optimizer.scale_loss(loss).backward()
+        weights = self.trainable_weights[:]
+        with torch.no_grad():
+            self.optimizer.apply([v.value.grad for v in weights], weights)
+            self._gradnorm_update([v.detach() for v in per_output],
+                                  torch.stack(norms))
+        self._log_loss(loss.detach(), _first_input(x).shape[0])
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+
+def _ancestor_layers(tensor):
+    """Every layer that ``tensor`` depends on in a functional graph."""
+    seen, stack = set(), [tensor]
+    while stack:
+        history = getattr(stack.pop(), "_keras_history", None)
+        if history is None or id(history.operation) in seen:
+            continue
+        seen.add(id(history.operation))
+        node = history.operation._inbound_nodes[history.node_index]
+        stack.extend(node.input_tensors)
+    return seen
+
+
+def _shared_layer(model, name):
+    """The last shared layer: named, or the last one all outputs depend on."""
+    if name is not None:
+        try:
+            return model.get_layer(name)
+        except ValueError:
+            raise ValueError(
+                f"weighting__shared_layer names no layer of the model. Got {name!r} "
+                f"instead; the layers are {[lay.name for lay in model.layers]}."
+            ) from None
+    common = set.intersection(*(_ancestor_layers(t) for t in model.outputs))
+    candidates = [
+        lay for lay in model.layers if id(lay) in common and lay.trainable_weights
+    ]
+    if not candidates:
+        raise ValueError(
+            "weighting='gradnorm' needs a layer with weights shared by all outputs. "
+            "Got a model with none instead."
+        )
+    return candidates[-1]
+
+
+class _WeightingCallback(keras.callbacks.Callback):
+    """Starts the rule, logs the weights in force, applies loss-only updates."""
+
+    def __init__(self, rule, trainer, base, loss_keys, rows):
+        super().__init__()
+        self.rule = rule
+        self.trainer = trainer
+        self.base = base
+        self.loss_keys = loss_keys
+        self.rows = rows
+
+    def on_train_begin(self, logs=None):
+        multipliers = self.rule.start(len(self.base))
+        self.trainer.loss_weighting.reset(self.base, multipliers)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        state = self.trainer.loss_weighting
+        self.rows.append(state.current())
+        losses = [logs[key] for key in self.loss_keys]
+        val_keys = [f"val_{key}" for key in self.loss_keys]
+        val = [logs[key] for key in val_keys] if all(
+            key in logs for key in val_keys
+        ) else None
+        multipliers = self.rule.end_epoch(losses, val)
+        if multipliers is not None:
+            state.multipliers.assign(np.asarray(multipliers, dtype="float32"))
+
+
+class DynamicWeightClassifier(WeightedMultiOutputClassifier):
+    """Keras classifier whose output loss weights change during training.
+
+    Everything :class:`~skweight.WeightedMultiOutputClassifier` does
+    (per-output ``class_weight``, ``sample_weight``, every scikeras parameter),
+    plus a ``weighting`` rule that sets the weight ``lambda_k`` of each
+    output's loss while training. The weights are really in the optimised loss
+    ``sum_k lambda_k * L_k`` on every backend (they are variables read by the
+    train step, not the frozen ``compile(loss_weights=...)``), Keras still logs
+    each output's *unweighted* ``"<output layer name>_loss"``, and for the
+    loss-only rules the logged total ``"loss"`` of an epoch equals
+    ``sum_k loss_weights_history_[epoch, k] * <output>_loss`` (exactly when
+    the batches have equal sizes).
+
+    Parameters
+    ----------
+    model : None, keras.Model or callable, default=None
+        As in :class:`~skweight.WeightedMultiOutputClassifier`; the model must
+        be functional or sequential (a graph of layers).
+    weighting : str or skweight.weighting.WeightingRule, default="dwa"
+        ``"inverse_loss"``, ``"dwa"``, ``"uncertainty"``, ``"gradnorm"`` or a
+        rule object from :mod:`skweight.weighting`. Its options are set as
+        ``weighting__<option>`` (e.g. ``weighting__temperature=1.0``, with a
+        name or an object; ``GridSearchCV`` tunes them). A copy is trained,
+        started afresh at every ``fit`` (also with ``warm_start=True``);
+        ``weighting_`` is that copy.
+        ``"gradnorm"`` needs the TensorFlow or PyTorch backend.
+    loss_weights : None, list of float or dict, default=None
+        Fixed per-output factors ``c_k`` (1 when None): the weight in the loss
+        is ``lambda_k = c_k * m_k`` with ``m_k`` the rule's multiplier.
+    **kwargs
+        Every other parameter of
+        :class:`~skweight.WeightedMultiOutputClassifier`.
+
+    Attributes
+    ----------
+    loss_weights_history_ : ndarray of shape (n_epochs, n_outputs)
+        ``lambda`` of each epoch (``c_k * m_k``): for ``"inverse_loss"`` and
+        ``"dwa"`` the weights in force during the whole epoch (the first row is
+        ``c``); for ``"uncertainty"`` (``c_k * exp(-s_k)``) and
+        ``"gradnorm"``, which change them at every step, the weights after the
+        epoch's last step. With ``warm_start=True`` the rows of each ``fit``
+        are appended.
+    weighting_ : skweight.weighting.WeightingRule
+        The rule object used in the last ``fit``, with its state
+        (``losses_``: the epoch-mean unweighted training losses it saw).
+    model_, history_, classes_, n_outputs_, output_names_, class_weight_, ...
+        As in :class:`~skweight.WeightedMultiOutputClassifier`.
+
+    Examples
+    --------
+    >>> from skweight import DynamicWeightClassifier
+    >>> from skweight.datasets import load_penguins
+    >>> X, Y = load_penguins(return_X_y=True)
+    >>> clf = DynamicWeightClassifier(
+    ...     weighting="dwa", epochs=4, random_state=0
+    ... ).fit(X, Y)
+    >>> clf.loss_weights_history_.shape
+    (4, 3)
+    >>> clf.loss_weights_history_[:2].tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    >>> bool(abs(clf.loss_weights_history_[3].sum() - 3) < 1e-5)
+    True
+    """
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        weighting="dwa",
+        class_weight=None,
+        loss_weights=None,
+        optimizer="adam",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=100,
+        warm_start=False,
+        random_state=None,
+        **kwargs,
+    ):
+        super().__init__(
+            model=model,
+            class_weight=class_weight,
+            loss_weights=loss_weights,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            warm_start=warm_start,
+            random_state=random_state,
+            **kwargs,
+        )
+        self.weighting = weighting
+
+    # weighting__<option> is stored on the estimator (as scikeras stores
+    # model__*) and applied to the rule's copy in fit, so it works whether
+    # weighting is a name or an object.
+    _routing_prefixes = {*WeightedMultiOutputClassifier._routing_prefixes, "weighting"}
+
+    def _check_weighting(self):
+        rule = check_weighting(self.weighting)
+        options = {
+            key[len("weighting__"):]: value for key, value in vars(self).items()
+            if key.startswith("weighting__")
+        }
+        valid = rule.get_params()
+        for key in options:
+            if key not in valid:
+                raise ValueError(
+                    f"weighting__{key} is not an option of {rule!r}. Got "
+                    f"weighting__{key}={options[key]!r} instead; its options are "
+                    f"{sorted(valid)}."
+                )
+        rule.set_params(**options)
+        rule._validate_params()
+        return rule
+
+    def _prepare(self, X, y, sample_weight):
+        rule = self._check_weighting()
+        if isinstance(rule, GradNorm) and keras.backend.backend() == "jax":
+            raise ValueError(
+                "weighting='gradnorm' needs per-output gradients inside the "
+                "train step, which skweight implements with the TensorFlow and "
+                "PyTorch backends only. Got the Keras backend 'jax' instead."
+            )
+        X, codes, weights, loss_weights, state = super()._prepare(X, y, sample_weight)
+        state["weighting_"] = rule
+        self._pending = {"rule": rule, "loss_weights": loss_weights, "rows": []}
+        return X, codes, weights, None, state
+
+    def _trainer_for(self, model, rule):
+        learn = isinstance(rule, Uncertainty)
+        cls = _GradNormTrainer if isinstance(rule, GradNorm) else _WeightedTrainer
+        kept = getattr(self, "_trainer", None)
+        if (
+            kept is not None and kept[0] is model and type(kept[1]) is cls
+            and kept[1].loss_weighting.learn_log_variance == learn
+        ):
+            return kept[1]
+        if getattr(model, "outputs", None) is None:
+            raise TypeError(
+                "DynamicWeightClassifier needs a functional or sequential model "
+                "(its loss weights are applied on the model's graph). Got a "
+                f"subclassed {type(model).__name__} instead."
+            )
+        trainer = cls(
+            model.inputs, model.outputs, learn_log_variance=learn, name=model.name
+        )
+        kwargs = self._make_compile_kwargs(model, None, None)
+        if keras.backend.backend() == "torch":
+            # Keras refuses steps_per_execution > 1 with PyTorch.
+            kwargs["steps_per_execution"] = 1
+        kwargs["loss"] = trainer.recording_losses(self._per_output_losses(model,
+                                                                          kwargs))
+        trainer.compile(**kwargs)
+        self._trainer = (model, trainer)
+        return trainer
+
+    def _per_output_losses(self, model, kwargs):
+        loss = kwargs["loss"]
+        names = model.output_names
+        if isinstance(loss, dict):
+            missing = [name for name in names if name not in loss]
+            if missing:
+                raise ValueError(
+                    f"loss as a dict must name every output layer {names}. "
+                    f"Got {sorted(loss)} instead."
+                )
+            loss = [loss[name] for name in names]
+        elif not isinstance(loss, (list, tuple)):
+            loss = [loss] * len(names)
+        if len(loss) != len(names):
+            raise ValueError(
+                f"loss must have one entry per output ({len(names)}). Got "
+                f"{len(loss)} instead."
+            )
+        resolved = []
+        for entry in loss:
+            obj = keras.losses.get(entry)
+            if not isinstance(obj, keras.losses.Loss):
+                obj = keras.losses.LossFunctionWrapper(obj, name=getattr(
+                    obj, "__name__", "loss"))
+            resolved.append(obj)
+        return resolved
+
+    def _compile(self, model, meta, loss_weights):
+        pending = self._pending
+        rule = pending["rule"]
+        trainer = self._trainer_for(model, rule)
+        if isinstance(rule, GradNorm):
+            layer = _shared_layer(model, rule.shared_layer)
+            trainer._shared_weights = list(layer.trainable_weights)
+            trainer._gradnorm = rule
+            # The rule's options are constants of the traced step: retrace.
+            trainer.train_function = None
+        n_outputs = meta["n_outputs_"]
+        base = pending["loss_weights"] or [1.0] * n_outputs
+        names = model.output_names
+        loss_keys = [f"{name}_loss" for name in names] if n_outputs > 1 else ["loss"]
+        pending["callback"] = _WeightingCallback(
+            rule, trainer, base, loss_keys, pending["rows"]
+        )
+
+    def _make_callbacks(self, meta):
+        return [*super()._make_callbacks(meta), self._pending["callback"]]
+
+    def _train(self, model, X, ys, weights, meta, initial_epoch, fit_kwargs):
+        trainer = self._trainer[1]
+        return super()._train(trainer, X, ys, weights, meta, initial_epoch,
+                              fit_kwargs)
+
+    def _commit(self, state, model, history):
+        rows = self._pending.pop("rows")
+        n_outputs = state["n_outputs_"]
+        new = np.asarray(rows, dtype=np.float64).reshape(-1, n_outputs)
+        previous = getattr(self, "loss_weights_history_", None)
+        if self.warm_start and previous is not None and previous.shape[1:] == (
+            n_outputs,
+        ) and hasattr(self, "model_") and model is self.model_:
+            new = np.concatenate([previous, new])
+        state["loss_weights_history_"] = new
+        self._pending = None
+        super()._commit(state, model, history)
+
+    def __getstate__(self):
+        # The trainer model and the pending fit state are rebuilt by fit; the
+        # fitted network is model_.
+        state = super().__getstate__()
+        state.pop("_trainer", None)
+        state.pop("_pending", None)
+        return state
