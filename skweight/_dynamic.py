@@ -23,11 +23,14 @@ train step reads:
 the trainer is a private helper, rebuilt when needed.
 """
 
+import functools
+
 import keras
 import numpy as np
 from keras import ops
 
-from skweight._estimators import WeightedMultiOutputClassifier
+from skweight._estimators import WeightedMultiOutputClassifier, _training_variables
+from skweight._network import build_default_network
 from skweight.weighting import GradNorm, Uncertainty, check_weighting
 
 __all__ = ["DynamicWeightClassifier"]
@@ -386,6 +389,14 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     # weighting is a name or an object.
     _routing_prefixes = {*WeightedMultiOutputClassifier._routing_prefixes, "weighting"}
 
+
+    def _check_model_param(self):
+        build_fn = super()._check_model_param()
+        if build_fn is build_default_network:
+            # The rules weigh one loss term per output: a multilabel target gets
+            # one head per label, not the packed single layer.
+            return functools.partial(build_default_network, label_layout="heads")
+        return build_fn
     def _check_weighting(self):
         rule = check_weighting(self.weighting)
         options = {
@@ -417,7 +428,7 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         self._pending = {"rule": rule, "loss_weights": loss_weights, "rows": []}
         return X, codes, weights, None, state
 
-    def _trainer_for(self, model, rule):
+    def _trainer_for(self, model, rule, meta, steps_per_epoch=None):
         learn = isinstance(rule, Uncertainty)
         cls = _GradNormTrainer if isinstance(rule, GradNorm) else _WeightedTrainer
         kept = getattr(self, "_trainer", None)
@@ -435,10 +446,7 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         trainer = cls(
             model.inputs, model.outputs, learn_log_variance=learn, name=model.name
         )
-        kwargs = self._make_compile_kwargs(model, None, None)
-        if keras.backend.backend() == "torch":
-            # Keras refuses steps_per_execution > 1 with PyTorch.
-            kwargs["steps_per_execution"] = 1
+        kwargs = self._make_compile_kwargs(model, meta, None, steps_per_epoch)
         kwargs["loss"] = trainer.recording_losses(self._per_output_losses(model,
                                                                           kwargs))
         trainer.compile(**kwargs)
@@ -472,10 +480,10 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
             resolved.append(obj)
         return resolved
 
-    def _compile(self, model, meta, loss_weights):
+    def _compile(self, model, meta, loss_weights, steps_per_epoch=None):
         pending = self._pending
         rule = pending["rule"]
-        trainer = self._trainer_for(model, rule)
+        trainer = self._trainer_for(model, rule, meta, steps_per_epoch)
         if isinstance(rule, GradNorm):
             layer = _shared_layer(model, rule.shared_layer)
             trainer._shared_weights = list(layer.trainable_weights)
@@ -489,6 +497,16 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         pending["callback"] = _WeightingCallback(
             rule, trainer, base, loss_keys, pending["rows"]
         )
+
+    def _variables_to_restore(self, model):
+        # Training runs through the private trainer: its optimizer and the
+        # weighting variables change too.
+        saved = super()._variables_to_restore(model)
+        kept = getattr(self, "_trainer", None)
+        if kept is not None and kept[0] is model:
+            known = {id(v) for v in saved}
+            saved += [v for v in _training_variables(kept[1]) if id(v) not in known]
+        return saved
 
     def _make_callbacks(self, meta):
         return [*super()._make_callbacks(meta), self._pending["callback"]]

@@ -628,7 +628,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         with seeded(self._seed):
             if warm:
                 model = self.model_
-                saved = _training_variables(model)
+                saved = self._variables_to_restore(model)
                 snapshot = [np.array(v.numpy()) for v in saved]
                 initial_epoch = len(self.history_.get("loss", []))
             else:
@@ -662,6 +662,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
             history[key] += [float(v) for v in values]
         self._commit(state, model, history)
         return self
+
+    def _variables_to_restore(self, model):
+        """What a failed warm start puts back: the network's and its optimizer's
+        variables (step count and moments too, so that it leaves no trace)."""
+        return _training_variables(model)
 
     def _check_warm_start(self, state):
         same = state["n_features_in_"] == self.n_features_in_ and (

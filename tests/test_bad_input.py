@@ -10,19 +10,19 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from factories import CLASSIFIERS
 from sklearn.exceptions import NotFittedError
 
 from skweight import (
     EffectiveNumber,
     InverseFrequency,
-    WeightedMultiOutputClassifier,
     compute_output_sample_weight,
 )
 from skweight.metrics import output_scorer, per_output_scorers
 
 # Estimator factories ``f(**params) -> estimator``: every classifier of the
 # package goes here (one line each) and meets the whole table.
-ESTIMATORS = [WeightedMultiOutputClassifier]
+ESTIMATORS = CLASSIFIERS
 
 # Eager Keras: on a few dozen samples, tracing the train step costs more
 # than the steps themselves.

@@ -8,14 +8,15 @@ candidate must surface its own error, not a pool failure.
 import numpy as np
 import pandas as pd
 import pytest
+from factories import ALL_ESTIMATORS
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import GridSearchCV, KFold
 
-from skweight import InverseFrequency, WeightedMultiOutputClassifier
+from skweight import InverseFrequency
 
 # Estimator factories ``f(**params) -> estimator``; every classifier of the
 # package goes here (one line each).
-ESTIMATORS = [WeightedMultiOutputClassifier]
+ESTIMATORS = ALL_ESTIMATORS
 
 # Eager Keras: on a few dozen samples, tracing the train step costs more
 # than the steps themselves.

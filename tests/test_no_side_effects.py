@@ -16,19 +16,19 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+from factories import ALL_ESTIMATORS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skweight import (
     EffectiveNumber,
     InverseFrequency,
-    WeightedMultiOutputClassifier,
     compute_output_sample_weight,
 )
 
 # Estimator factories ``f(**params) -> estimator``; every classifier of the
 # package goes here (one line each).
-ESTIMATORS = [WeightedMultiOutputClassifier]
+ESTIMATORS = ALL_ESTIMATORS
 
 # Eager Keras: on a few dozen samples, tracing the train step costs more
 # than the steps themselves.

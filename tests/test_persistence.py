@@ -8,15 +8,16 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from factories import ALL_ESTIMATORS, EVERY_RULE
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from skweight import InverseFrequency, WeightedMultiOutputClassifier
+from skweight import InverseFrequency
 
 # Estimator factories ``f(**params) -> estimator``; every estimator of the
 # package goes here (one line each; one entry per weighting rule for those
 # that have them).
-ESTIMATORS = [WeightedMultiOutputClassifier]
+ESTIMATORS = [*ALL_ESTIMATORS, *EVERY_RULE]
 
 # Eager Keras: on a few dozen samples, tracing the train step costs more
 # than the steps themselves.
