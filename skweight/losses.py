@@ -27,11 +27,12 @@ compiled with one saves to and loads from a ``.keras`` file once
 ``skweight.losses`` has been imported.
 """
 
-import numbers
 
 import keras
 import numpy as np
 from keras import ops
+
+from skweight._weights import _check_real
 
 __all__ = [
     "BatchBalancedCrossentropy",
@@ -75,13 +76,9 @@ def _check_class_weight(class_weight, *, n_classes=None, name="class_weight"):
     return weights.tolist()
 
 
-def _check_real(value, name, *, low=0.0):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number. Got {value!r} instead.")
-    if not np.isfinite(value) or value < low:
-        raise ValueError(
-            f"{name} must be a finite number >= {low}. Got {value!r} instead."
-        )
+def _non_negative(value, name):
+    """``value`` as a float, refused unless a finite real >= 0."""
+    _check_real(value, name, low=0)
     return float(value)
 
 
@@ -220,7 +217,7 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
                 f"class_weight={class_weight!r} and pos_weight={pos_weight!r}."
             )
         if pos_weight is not None:
-            class_weight = [1.0, _check_real(pos_weight, "pos_weight")]
+            class_weight = [1.0, _non_negative(pos_weight, "pos_weight")]
         self.class_weight = _check_class_weight(class_weight, n_classes=2)
         self.from_logits = bool(from_logits)
 
@@ -282,7 +279,7 @@ class SparseCategoricalFocalCrossentropy(keras.losses.Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.gamma = _check_real(gamma, "gamma")
+        self.gamma = _non_negative(gamma, "gamma")
         self.class_weight = _check_class_weight(class_weight)
         self.from_logits = bool(from_logits)
 
@@ -369,8 +366,8 @@ class BatchBalancedCrossentropy(keras.losses.Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.power = _check_real(power, "power")
-        self.smoothing = _check_real(smoothing, "smoothing")
+        self.power = _non_negative(power, "power")
+        self.smoothing = _non_negative(smoothing, "smoothing")
         self.from_logits = bool(from_logits)
 
     def call(self, y_true, y_pred):
