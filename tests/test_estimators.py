@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from factories import FROZEN
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.class_weight import compute_class_weight
@@ -15,15 +16,7 @@ TINY = {"model__hidden_layer_sizes": (8,), "random_state": 0}
 
 def frozen(**kwargs):
     """A network that cannot move: SGD at learning rate 0, one full batch."""
-    return WeightedMultiOutputClassifier(
-        optimizer="sgd",
-        optimizer__learning_rate=0.0,
-        batch_size=-1,
-        epochs=1,
-        shuffle=False,
-        **TINY,
-        **kwargs,
-    )
+    return WeightedMultiOutputClassifier(**FROZEN, **kwargs)
 
 
 def expected_output_losses(clf, X, Y, weights):

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from factories import FROZEN
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.model_selection import GridSearchCV, ShuffleSplit, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -16,15 +17,6 @@ from skweight import WeightedMixedOutputEstimator
 from skweight._network import build_default_network
 from skweight.metrics import output_scorer, per_output_scorers
 
-FROZEN = {
-    "optimizer": "sgd",
-    "optimizer__learning_rate": 0.0,
-    "batch_size": -1,
-    "epochs": 1,
-    "shuffle": False,
-    "random_state": 0,
-    "model__hidden_layer_sizes": (8,),
-}
 FAST = {"epochs": 3, "batch_size": 32, "random_state": 0,
         "model__hidden_layer_sizes": (8,)}
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from factories import FROZEN
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import is_classifier
 from sklearn.utils import get_tags
@@ -39,10 +40,9 @@ def test_zero_sample_weights_keep_their_rows(penguins_small):
     sw = np.ones(len(X))
     sw[::3] = 0.0
     sw_before = sw.copy()
-    clf = WeightedMultiOutputClassifier(
-        optimizer="sgd", optimizer__learning_rate=0.0, batch_size=-1, epochs=1,
-        shuffle=False, model__hidden_layer_sizes=(8,), random_state=0,
-    ).fit(X, Y["species"], sample_weight=sw)
+    clf = WeightedMultiOutputClassifier(**FROZEN).fit(
+        X, Y["species"], sample_weight=sw
+    )
     np.testing.assert_array_equal(sw, sw_before)
     p = clf.predict_proba(X)[np.arange(len(X)),
                             np.searchsorted(clf.classes_, Y["species"])]

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from factories import FROZEN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -257,10 +258,9 @@ def test_importance_reaches_each_output_loss(penguins_small):
 
     def fit(**params):
         sample_weight = params.pop("sample_weight")
-        clf = WeightedMultiOutputClassifier(
-            optimizer="sgd", optimizer__learning_rate=0.0, batch_size=-1,
-            epochs=1, random_state=0, model__hidden_layer_sizes=(8,), **params,
-        ).fit(X, Y, sample_weight=sample_weight)
+        clf = WeightedMultiOutputClassifier(**FROZEN, **params).fit(
+            X, Y, sample_weight=sample_weight
+        )
         return [clf.history_[f"{n}_loss"][0] for n in clf.output_layer_names_]
 
     product = fit(class_weight="balanced", sample_weight=importance)
