@@ -30,6 +30,10 @@ from sklearn.model_selection import KFold, cross_val_score
 from skweight import WeightedMixedOutputEstimator, WeightedMultiOutputClassifier
 from skweight.exceptions import NonFiniteLossError
 
+# Keras' own conversions while copying models (not skweight's code).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation:DeprecationWarning")
+
 # Every estimator, the dynamic one once per weighting rule.
 ESTIMATORS = [WeightedMultiOutputClassifier, WeightedMixedOutputEstimator,
               *EVERY_RULE]
@@ -153,6 +157,42 @@ def test_warm_start_trains_the_copy_not_the_user_model(make):
     assert_user_model_unchanged(user, weights, compiled=False)
 
 
+@pytest.mark.parametrize("make", [WeightedMultiOutputClassifier,
+                                  WeightedMixedOutputEstimator])
+def test_a_model_compiled_by_the_user_keeps_its_compile_settings(make):
+    # scikeras trains a compiled model as compiled: the copy is compiled alike
+    # (here an optimizer that cannot move), with an optimizer of its own.
+    user = user_model()
+    user.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0),
+                 loss=["sparse_categorical_crossentropy", "binary_crossentropy"])
+    weights = weights_of(user)
+    est = make_estimator(make, user).fit(X, Y)
+    assert est.model_.optimizer is not user.optimizer
+    assert_same_arrays(weights, weights_of(est.model_))
+    assert_user_model_unchanged(user, weights, compiled=True)
+    assert not user.optimizer.built
+
+
+class Opaque(keras.Model):
+    """A subclassed model that Keras cannot copy (no get_config)."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def call(self, x):
+        return self.layer(x)
+
+
+def test_a_model_keras_cannot_copy_is_refused_with_the_way_out():
+    est = make_estimator(WeightedMultiOutputClassifier,
+                         Opaque(keras.layers.Dense(2, activation="softmax")))
+    with pytest.raises(TypeError, match=r"(?s)cannot copy this Opaque.*"
+                                        r"Pass the class or a function"):
+        est.fit(X, Y["sex"])
+    assert not hasattr(est, "model_")
+
+
 # ----------------------------------------------- 2. what warm_start compares
 @pytest.fixture(scope="module", params=ALL_ESTIMATORS)
 def warm(request):
@@ -229,6 +269,23 @@ def test_warm_fit_uses_the_new_learning_rate(make, model):
     assert len(est.history_["loss"]) == 2
     assert_same_arrays(trained, weights_of(est.model_))
     assert_same_arrays(before, probas(est))
+
+
+@pytest.mark.parametrize("params", [{"optimizer": "adam"},
+                                    {"optimizer__momentum": 0.5}],
+                         ids=["optimizer", "momentum"])
+def test_warm_fit_refuses_optimizer_changes_it_cannot_make(warm, params):
+    old = warm.get_params()
+    warm.set_params(**params)
+    try:
+        message = refused_warm_fit(warm, X, Y)
+    finally:
+        for key in params:
+            if key in old:
+                warm.set_params(**{key: old[key]})
+            else:  # a routed parameter it did not have
+                delattr(warm, key)
+    assert "learning rate" in message and str(params) in message
 
 
 # -------------------------------- 4. pickle with callbacks and optimizer state

@@ -1,0 +1,212 @@
+"""What a fit may change, and what it must leave as it found it.
+
+- :func:`copy_user_model`: ``fit`` trains a copy of a Keras model passed as
+  ``model=``, never the caller's object, so that ``warm_start=False`` starts
+  afresh and a failed refit cannot leave ``model_`` half trained.
+- :func:`check_warm_start`: a warm fit continues the fitted network only on
+  data that keeps the meaning of its inputs and units (feature names in order,
+  output names and kinds, each output's classes).
+- :func:`optimizer_params` / :func:`apply_optimizer_params`: optimizer
+  parameters changed with ``set_params`` take effect on a warm fit, or an error
+  says why they cannot.
+- :func:`trainer_state` / :func:`restore_trainer_state`: the state of a
+  private training model (its optimizer's moments and step count) across
+  pickling.
+"""
+
+import keras
+import numpy as np
+
+__all__ = [
+    "apply_optimizer_params",
+    "check_warm_start",
+    "copy_user_model",
+    "optimizer_params",
+    "restore_trainer_state",
+    "trainer_state",
+]
+
+_NEW_NETWORK = "set warm_start=False to fit a new network."
+
+
+def copy_user_model(model):
+    """A copy of ``model`` to train: same layers, weights and compile settings.
+
+    Functional and sequential models, and subclassed models with a
+    ``get_config``, are copied with :func:`keras.models.clone_model`. Other
+    subclassed models cannot be copied by Keras: the error says to pass the
+    class (or a function building the model) instead, which skweight calls
+    for every new network.
+    """
+    try:
+        copy = keras.models.clone_model(model)
+        if model.built and not copy.built:
+            copy.build_from_config(model.get_build_config())
+        copy.set_weights(model.get_weights())
+        if model.compiled:
+            copy.compile_from_config(model.get_compile_config())
+    except (NotImplementedError, TypeError, ValueError) as exc:
+        name = type(model).__name__
+        # Keras' message, to its first full stop.
+        reason = " ".join(str(exc).split()).split(". ")[0].rstrip(".")
+        raise TypeError(
+            f"fit trains a copy of model, so that the model passed stays as it "
+            f"is, and Keras cannot copy this {name}: "
+            f"{reason or type(exc).__name__}. Pass the class or a function that "
+            "builds the model instead "
+            f"(model={name}, with its arguments as model__<argument>=...), or "
+            "give the class a get_config() method."
+        ) from exc
+    return copy
+
+
+def _output_kinds(state):
+    kinds = state.get("output_types_")
+    return list(kinds) if kinds is not None else ["classification"] * state[
+        "n_outputs_"]
+
+
+def _output_classes(state):
+    classes = state.get("classes_")
+    return [classes] if state.get("y_ndim_", 2) == 1 else list(classes)
+
+
+def _as_list(values):
+    return None if values is None else np.asarray(values).tolist()
+
+
+def check_warm_start(fitted, state):
+    """Refuse a warm fit on data that would retarget the fitted network.
+
+    Parameters
+    ----------
+    fitted : dict
+        The fitted estimator's attributes (``vars(estimator)``).
+    state : dict
+        The fitted attributes the new data gives.
+
+    Raises
+    ------
+    ValueError
+        Naming what differs: the number of features, the feature names or
+        their order, the output names, the output kinds, or an output's
+        classes.
+    """
+    if state["n_features_in_"] != fitted["n_features_in_"]:
+        raise ValueError(
+            f"warm_start=True continues training the fitted network, which takes "
+            f"{fitted['n_features_in_']} feature(s). Got X with "
+            f"{state['n_features_in_']} feature(s) instead; {_NEW_NETWORK}"
+        )
+    old = _as_list(fitted.get("feature_names_in_"))
+    new = _as_list(state.get("feature_names_in_"))
+    if old is not None and new is not None and old != new:
+        raise ValueError(
+            "warm_start=True continues training the fitted network, which needs "
+            f"the feature names it was fitted on, in the same order: {old}. Got "
+            f"feature names {new} instead; {_NEW_NETWORK}"
+        )
+    if list(state["output_names_"]) != list(fitted["output_names_"]):
+        raise ValueError(
+            "warm_start=True continues training the fitted network, which needs "
+            f"the same output names {list(fitted['output_names_'])}. Got output "
+            f"names {list(state['output_names_'])} instead; {_NEW_NETWORK}"
+        )
+    if _output_kinds(state) != _output_kinds(fitted):
+        raise ValueError(
+            "warm_start=True continues training the fitted network, which needs "
+            f"the same output types {_output_kinds(fitted)}. Got output types "
+            f"{_output_kinds(state)} instead; {_NEW_NETWORK}"
+        )
+    for name, before, after in zip(state["output_names_"], _output_classes(fitted),
+                                   _output_classes(state), strict=True):
+        if before is None and after is None:
+            continue
+        if not (before is not None and after is not None
+                and len(before) == len(after)
+                and np.asarray(before).dtype.kind == np.asarray(after).dtype.kind
+                and np.array_equal(before, after)):
+            raise ValueError(
+                "warm_start=True continues training the fitted network, whose "
+                f"units for output {name!r} stand for the classes "
+                f"{_as_list(before)}. Got classes {_as_list(after)} instead; "
+                f"{_NEW_NETWORK}"
+            )
+
+
+def optimizer_params(params):
+    """What ``get_params()`` says about the optimizer: ``optimizer`` and the
+    ``optimizer__*`` parameters, for comparison between fits."""
+    return {key: value for key, value in params.items()
+            if key == "optimizer" or key.startswith("optimizer__")}
+
+
+def _differs(a, b):
+    try:
+        return bool(a != b)
+    except (TypeError, ValueError):
+        return a is not b
+
+
+def apply_optimizer_params(optimizer, before, after):
+    """Make the optimizer parameters ``after`` take effect on ``optimizer``,
+    trained so far with ``before``, keeping its state.
+
+    The learning rate (a variable of the optimizer) is set in place. Any
+    other change would need a new optimizer and lose its state (moments, step
+    count): a ``ValueError`` says so.
+    """
+    keys = sorted(set(before) | set(after))
+    changed = [k for k in keys if _differs(before.get(k), after.get(k))]
+    if not changed:
+        return
+    if changed != ["optimizer__learning_rate"] or isinstance(
+        optimizer.learning_rate, keras.optimizers.schedules.LearningRateSchedule
+    ) or not isinstance(after.get("optimizer__learning_rate"), (int, float)):
+        shown = {k: after.get(k) for k in changed}
+        raise ValueError(
+            "warm_start=True continues training with the fitted optimizer and its "
+            "state (moments, step count), of which a warm fit can change the "
+            "learning rate (a number) only. Got changed optimizer parameters "
+            f"{shown} instead; {_NEW_NETWORK}"
+        )
+    optimizer.learning_rate = float(after["optimizer__learning_rate"])
+
+
+def trainer_state(trainer, network):
+    """The values of ``trainer``'s own variables (those not of ``network``,
+    its optimizer's included), to keep a private training model's state
+    through pickling."""
+    known = {id(v) for v in network.variables}
+    return {
+        "kind": type(trainer).__name__,
+        "values": [np.array(v.numpy()) for v in _trainer_variables(trainer)
+                   if id(v) not in known],
+    }
+
+
+def restore_trainer_state(trainer, network, saved):
+    """Put back what :func:`trainer_state` saved, if ``trainer`` is of the
+    same kind and shape (else it starts afresh, as a new trainer does)."""
+    if saved is None or saved["kind"] != type(trainer).__name__:
+        return
+    optimizer = trainer.optimizer
+    if not optimizer.built:
+        optimizer.build(trainer.trainable_variables)
+    known = {id(v) for v in network.variables}
+    own = [v for v in _trainer_variables(trainer) if id(v) not in known]
+    values = saved["values"]
+    if len(own) != len(values) or any(
+        tuple(v.shape) != a.shape for v, a in zip(own, values, strict=True)
+    ):
+        return
+    for v, a in zip(own, values, strict=True):
+        v.assign(a)
+
+
+def _trainer_variables(trainer):
+    variables = list(trainer.variables)
+    optimizer = getattr(trainer, "optimizer", None)
+    if optimizer is not None and optimizer.built:
+        variables += list(optimizer.variables)
+    return variables
