@@ -280,3 +280,52 @@ def test_sample_weight_and_single_output(penguins):
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def test_a_rule_written_by_the_user_plugs_in(penguins):
+    """A WeightingRule subclass skweight does not know trains as the shipped ones."""
+
+    class FirstCountsTwice(WeightingRule):
+        def end_epoch(self, losses, val_losses=None):
+            super().end_epoch(losses, val_losses)
+            return np.r_[2.0, np.ones(self.n_outputs_ - 1)]
+
+    X, Y = penguins
+    clf = DynamicWeightClassifier(weighting=FirstCountsTwice(), epochs=3,
+                                  **SMALL).fit(X, Y)
+    assert_allclose(clf.loss_weights_history_,
+                    [[1.0, 1.0, 1.0], [2.0, 1.0, 1.0], [2.0, 1.0, 1.0]])
+    # The weights are in the optimised loss, not only logged.
+    assert_allclose(clf.history_["loss"],
+                    (clf.loss_weights_history_ * _output_losses(clf)).sum(axis=1),
+                    rtol=1e-5)
+    assert isinstance(clf.weighting_, FirstCountsTwice)
+    assert len(clf.weighting_.losses_) == 3
+
+
+def test_a_user_rule_learning_log_variances_gets_them(penguins):
+    """``learns_log_variance`` is read from the rule, not from its class."""
+
+    class HalfUncertainty(WeightingRule):
+        learns_log_variance = True
+
+        @staticmethod
+        def multipliers(log_vars, ops):
+            return ops.exp(-0.5 * log_vars)
+
+    X, Y = penguins
+    clf = DynamicWeightClassifier(weighting=HalfUncertainty(), epochs=2,
+                                  **SMALL).fit(X, Y)
+    assert not np.allclose(clf.loss_weights_history_[-1], 1.0)
+
+
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy",
+                                  keras.losses.sparse_categorical_crossentropy])
+def test_loss_given_by_name_or_function(penguins, loss):
+    """A loss name or function (not a Loss object) trains: it used to raise
+    AttributeError (keras.losses.LossFunctionWrapper is not public)."""
+    X, Y = penguins
+    Y = Y[["species", "island"]]
+    clf = DynamicWeightClassifier(loss=loss, epochs=2, **SMALL).fit(X, Y)
+    assert clf.loss_weights_history_.shape == (2, 2)
+    assert np.all(np.isfinite(clf.history_["loss"]))
