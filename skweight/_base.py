@@ -60,7 +60,8 @@ from skweight._weights import (
     weigh_outputs,
 )
 
-__all__ = ["BaseWeightedEstimator", "Prepared", "TrainingPlan"]
+__all__ = ["BaseWeightedEstimator", "Prepared", "TrainingPlan", "score_targets",
+           "stack_columns", "training_variables"]
 
 _STEPS_PER_EXECUTION = 32
 
@@ -135,6 +136,42 @@ def _rows(struct, start, stop):
     if isinstance(struct, list):
         return [a[start:stop] for a in struct]
     return struct[start:stop]
+
+
+def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
+    """Run ``model.fit`` (through skweight's ``tf.data`` pipeline on
+    TensorFlow); return Keras' logs."""
+    epochs = args.pop("epochs")
+    val_split = args.pop("validation_split", 0.0)
+    single = len(ys) == 1 and not isinstance(model.output, list)
+    y_in = ys[0] if single else ys
+    w_in = None if weights is None else (weights[0] if single else weights)
+    if not _backend.is_tensorflow():
+        return model.fit(
+            X, y_in, sample_weight=w_in, epochs=initial_epoch + epochs,
+            initial_epoch=initial_epoch, validation_split=val_split,
+            callbacks=callbacks, **args,
+        ).history
+    batch_size = args.pop("batch_size")
+    val_bs = args.pop("validation_batch_size", None) or batch_size
+    shuffle = args.pop("shuffle", True)
+    n_train = len(X) - int(len(X) * val_split)
+    validation_data = None
+    if n_train < len(X):
+        validation_data = _backend.make_tf_dataset(
+            X[n_train:], _rows(y_in, n_train, None), _rows(w_in, n_train, None),
+            batch_size=val_bs, shuffle=False, seed=None,
+        )
+    data = _backend.make_tf_dataset(
+        X[:n_train], _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
+        batch_size=batch_size, shuffle=shuffle, seed=seed,
+    )
+    return model.fit(
+        data, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
+        validation_data=validation_data, callbacks=callbacks,
+        shuffle=False,  # the pipeline shuffles
+        **args,
+    ).history
 
 
 class BaseWeightedEstimator(SkweightWrapper):
@@ -343,44 +380,6 @@ class BaseWeightedEstimator(SkweightWrapper):
                 args[key] = n_samples
         return args
 
-    def _train(self, plan, X, ys, weights, meta, initial_epoch, args, seed):
-        model = plan.trainer
-        epochs = args.pop("epochs")
-        val_split = args.pop("validation_split", 0.0)
-        # StopOnNonFiniteLoss first, so that no later callback sees a diverged
-        # epoch.
-        callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
-                     *self._fit_callbacks, *plan.callbacks]
-        single = len(ys) == 1 and not isinstance(model.output, list)
-        y_in = ys[0] if single else ys
-        w_in = None if weights is None else (weights[0] if single else weights)
-        if not _backend.is_tensorflow():
-            return model.fit(
-                X, y_in, sample_weight=w_in, epochs=initial_epoch + epochs,
-                initial_epoch=initial_epoch, validation_split=val_split,
-                callbacks=callbacks, **args,
-            ).history
-        batch_size = args.pop("batch_size")
-        val_bs = args.pop("validation_batch_size", None) or batch_size
-        shuffle = args.pop("shuffle", True)
-        n_train = len(X) - int(len(X) * val_split)
-        validation_data = None
-        if n_train < len(X):
-            validation_data = _backend.make_tf_dataset(
-                X[n_train:], _rows(y_in, n_train, None), _rows(w_in, n_train, None),
-                batch_size=val_bs, shuffle=False, seed=None,
-            )
-        data = _backend.make_tf_dataset(
-            X[:n_train], _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
-            batch_size=batch_size, shuffle=shuffle, seed=seed,
-        )
-        return model.fit(
-            data, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
-            validation_data=validation_data, callbacks=callbacks,
-            shuffle=False,  # the pipeline shuffles
-            **args,
-        ).history
-
     def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
         fit_kwargs = dict(fit_kwargs or {})
         self._check_fit_kwargs(fit_kwargs)
@@ -409,10 +408,14 @@ class BaseWeightedEstimator(SkweightWrapper):
                 saved += [v for v in plan.restore if id(v) not in known]
             snapshot = [np.array(v.numpy()) for v in saved]
             initial_epoch = len(self.history_.get("loss", [])) if warm else 0
+            # StopOnNonFiniteLoss first, so that no later callback sees a
+            # diverged epoch.
+            callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
+                         *self._fit_callbacks, *plan.callbacks]
             try:
-                logs = self._train(plan, X, outputs.keras_targets(model, codes),
-                                   outputs.keras_weights(weights), meta,
-                                   initial_epoch, args, seed)
+                logs = _keras_fit(plan.trainer, X, outputs.keras_targets(model, codes),
+                                  outputs.keras_weights(weights), callbacks, args,
+                                  initial_epoch, seed)
             except BaseException:
                 for v, value in zip(saved, snapshot, strict=True):
                     v.assign(value)
@@ -505,25 +508,26 @@ class BaseWeightedEstimator(SkweightWrapper):
                                              strict=True)]
         return probas[0] if self.y_ndim_ == 1 else probas
 
-    def _score_targets(self, X, y, sample_weight):
-        """Check ``score``'s arguments as ``fit`` does; ``(columns, weights)``."""
-        check_is_fitted(self, "model_")
-        targets = split_target_columns(y)
-        if targets.n_outputs != self.n_outputs_:
+
+def score_targets(estimator, X, y, sample_weight):
+    """Check ``score``'s arguments as ``fit`` does; ``(columns, weights)``."""
+    check_is_fitted(estimator, "model_")
+    targets = split_target_columns(y)
+    if targets.n_outputs != estimator.n_outputs_:
+        raise ValueError(
+            f"y has {targets.n_outputs} column(s) but the model was fitted on "
+            f"{estimator.n_outputs_} output(s)."
+        )
+    if sample_weight is not None:
+        sample_weight = check_array(sample_weight, ensure_2d=False,
+                                    dtype=np.float64, input_name="sample_weight")
+        if sample_weight.ndim != 1:
             raise ValueError(
-                f"y has {targets.n_outputs} column(s) but the model was fitted on "
-                f"{self.n_outputs_} output(s)."
+                "score takes a sample_weight of shape (n_samples,). Got shape "
+                f"{sample_weight.shape} instead."
             )
-        if sample_weight is not None:
-            sample_weight = check_array(sample_weight, ensure_2d=False,
-                                        dtype=np.float64, input_name="sample_weight")
-            if sample_weight.ndim != 1:
-                raise ValueError(
-                    "score takes a sample_weight of shape (n_samples,). Got shape "
-                    f"{sample_weight.shape} instead."
-                )
-        check_consistent_length(X, targets.columns[0], sample_weight)
-        return targets.columns, sample_weight
+    check_consistent_length(X, targets.columns[0], sample_weight)
+    return targets.columns, sample_weight
 
 
 def stack_columns(columns, dtype):

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from skweight._base import BaseWeightedEstimator, stack_columns
+from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
 from skweight._outputs import ClassificationOutput, OutputSet
 
 __all__ = ["WeightedMultiOutputClassifier"]
@@ -232,7 +232,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         ``X``, ``y`` and ``sample_weight`` (shape (n_samples,)) are checked as
         ``fit`` checks them.
         """
-        columns, sample_weight = self._score_targets(X, y, sample_weight)
+        columns, sample_weight = score_targets(self, X, y, sample_weight)
         predicted = self._predict_columns(X)
         correct = np.ones(len(predicted[0]), dtype=bool)
         for true, pred in zip(columns, predicted, strict=True):

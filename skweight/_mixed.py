@@ -14,7 +14,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 
-from skweight._base import BaseWeightedEstimator, stack_columns
+from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
 from skweight._outputs import (
     CLASSIFICATION,
     REGRESSION,
@@ -327,7 +327,7 @@ n_outputs)
         -------
         float
         """
-        columns, sample_weight = self._score_targets(X, y, sample_weight)
+        columns, sample_weight = score_targets(self, X, y, sample_weight)
         predicted = self._predict_columns(X)
         scores = [
             r2_score(true, pred, sample_weight=sample_weight) if kind == REGRESSION

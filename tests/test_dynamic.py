@@ -12,7 +12,6 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skweight import DynamicWeightClassifier
 from skweight.weighting import DWA, GradNorm, Uncertainty, WeightingRule
@@ -261,25 +260,6 @@ def test_sample_weight_and_single_output(penguins):
     single.fit(X, Y["species"])
     assert_allclose(single.loss_weights_history_, np.ones((3, 1)))
     assert single.predict(X).shape == (len(X),)
-
-
-# 10 epochs instead of 100 keep the ~65 estimator checks affordable (a routed
-# model__* parameter would itself fail check_no_attributes_set_in_init).
-@parametrize_with_checks(
-    [DynamicWeightClassifier(epochs=10, random_state=0)],
-    expected_failed_checks=lambda est: {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "Keras averages the loss per batch, so repeated rows and integer "
-            "sample weights give different batches."
-        ),
-        "check_sample_weight_equivalence_on_sparse_data": (
-            "Keras averages the loss per batch, so repeated rows and integer "
-            "sample weights give different batches."
-        ),
-    },
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 def test_a_rule_written_by_the_user_plugs_in(penguins):

@@ -11,10 +11,8 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.model_selection import GridSearchCV, ShuffleSplit, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skweight import WeightedMixedOutputEstimator
-from skweight._network import build_default_network
 from skweight.metrics import output_scorer, per_output_scorers
 
 FAST = {"epochs": 3, "batch_size": 32, "random_state": 0,
@@ -269,31 +267,3 @@ def test_diamonds_cut_clarity_and_price():
         )
     assert result["balanced"][0] > result[None][0] + 0.02, result
     assert min(result["balanced"][1], result[None][1]) > 0.8, result
-
-
-def _tiny_network(meta):
-    return build_default_network(meta, hidden_layer_sizes=(4,))
-
-
-# Checks that do not apply, and why.
-EXPECTED_FAILED_CHECKS = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "Keras averages the weighted loss over the number of samples, not the "
-        "total weight (API.md: mean of w * loss), and trains by gradient steps: "
-        "a sample of weight 2 is not the same as the sample repeated."
-    ),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "as check_sample_weight_equivalence_on_dense_data."
-    ),
-}
-
-
-@parametrize_with_checks(
-    # run_eagerly and one full-batch epoch: these checks test the estimator's
-    # contract, not learning, and tracing a graph per fit would dominate.
-    [WeightedMixedOutputEstimator(_tiny_network, epochs=1, batch_size=-1,
-                                  run_eagerly=True, random_state=0)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
