@@ -23,7 +23,7 @@ from skweight._outputs import (
     RegressionOutput,
 )
 from skweight._validation import describe, per_output
-from skweight._weights import _is_strategy_entry
+from skweight._weights import is_strategy_entry
 
 __all__ = ["WeightedMixedOutputEstimator"]
 
@@ -241,7 +241,7 @@ n_features_in_, feature_names_in_
         cw = self.class_weight
         entries = super()._class_weight_entries(outputs, single)
         kinds = [o.kind for o in outputs.outputs]
-        if cw is not None and _is_strategy_entry(cw):
+        if cw is not None and is_strategy_entry(cw):
             if CLASSIFICATION not in kinds:
                 raise ValueError(
                     "class_weight applies to classification outputs only, and y "

@@ -226,7 +226,7 @@ def _check_weight_values(weights, what):
         raise ValueError(f"{what} must be >= 0. Got {weights.tolist()} instead.")
 
 
-def _is_strategy_entry(entry):
+def is_strategy_entry(entry):
     return isinstance(entry, (str, ClassWeightStrategy)) or (
         callable(entry) and not isinstance(entry, Mapping)
     )
@@ -238,7 +238,7 @@ def resolve_class_weight(class_weight, output_names, *, single_output):
     Returns a list with, per output, None, a strategy name, a strategy object,
     a callable or a ``{label: weight}`` mapping.
     """
-    if not (class_weight is None or _is_strategy_entry(class_weight)
+    if not (class_weight is None or is_strategy_entry(class_weight)
             or isinstance(class_weight, (Mapping, Sequence))) or isinstance(
                 class_weight, bytes):
         raise TypeError(
@@ -248,11 +248,14 @@ def resolve_class_weight(class_weight, output_names, *, single_output):
         )
     entries = per_output(
         class_weight, output_names, param="class_weight",
-        is_single=lambda v: _is_strategy_entry(v) or (
+        is_single=lambda v: is_strategy_entry(v) or (
             single_output and isinstance(v, Mapping)),
     )
-    for k, entry in enumerate(entries):
-        if not (entry is None or _is_strategy_entry(entry)
+    # A list's entries are named by index here; a dict's, by output name, in
+    # class_weights_for_output.
+    for k, entry in enumerate(entries if isinstance(class_weight, Sequence)
+                              else []):
+        if not (entry is None or is_strategy_entry(entry)
                 or isinstance(entry, Mapping)):
             raise TypeError(
                 f"class_weight[{k}] must be None, a strategy name, a strategy "

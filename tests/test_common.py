@@ -26,10 +26,10 @@ def _tiny_network(meta):
 
 
 ESTIMATORS = [
-    WeightedMultiOutputClassifier(),
     # 10 epochs instead of 100 keep the checks affordable and still pass the
     # accuracy checks (a routed model__* parameter would itself fail
     # check_no_attributes_set_in_init).
+    WeightedMultiOutputClassifier(epochs=10, random_state=0),
     DynamicWeightClassifier(epochs=10, random_state=0),
     # Not a classifier: no accuracy check, so one eager full-batch epoch on a
     # tiny network tests its contract at little cost.
