@@ -40,6 +40,12 @@ from skweight import (
     losses,  # noqa: F401  (registers skweight's losses with Keras)
 )
 from skweight._callbacks import StopOnNonFiniteLoss
+from skweight._model_state import (
+    apply_optimizer_params,
+    check_warm_start,
+    copy_user_model,
+    optimizer_params,
+)
 from skweight._network import build_default_network
 from skweight._scikeras_compat import (
     SkweightWrapper,
@@ -295,13 +301,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         return Prepared(X, codes, weights, loss_weights, state)
 
     def _check_warm_start(self, state):
-        if not (state["n_features_in_"] == self.n_features_in_
-                and state["_outputs_"].signature() == self._outputs_.signature()):
-            raise ValueError(
-                "warm_start=True continues training the fitted network, which needs "
-                "the same features, outputs, output kinds and classes. Got data of "
-                "another shape instead; set warm_start=False to fit a new network."
-            )
+        check_warm_start(vars(self), state)
 
     # ------------------------------------------------------- the network
     def _check_model_param(self):
@@ -336,6 +336,9 @@ class BaseWeightedEstimator(SkweightWrapper):
                 "model must build a keras.Model. Got "
                 f"{type(model).__name__} instead."
             )
+        if model is self.model:
+            # The caller's object stays as passed; the fit trains a copy.
+            model = copy_user_model(model)
         inputs = getattr(model, "inputs", None) or []
         n_features = meta["n_features_in_"]
         if len(inputs) == 1 and inputs[0].shape[-1] not in (None, n_features):
@@ -397,6 +400,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         outputs = state["_outputs_"]
         with seeded(seed):
             model = self.model_ if warm else self._build_model(meta)
+            compiled_by_user = not warm and model.compiled
             outputs.bind(model)
             saved = training_variables(model) if warm else []
             args = self._fit_args(len(X), fit_kwargs)
@@ -407,6 +411,19 @@ class BaseWeightedEstimator(SkweightWrapper):
                 known = {id(v) for v in saved}
                 saved += [v for v in plan.restore if id(v) not in known]
             snapshot = [np.array(v.numpy()) for v in saved]
+            # The optimizer parameters the network trains with, for the next
+            # warm fit to compare (None: the user compiled the model).
+            opt_params = optimizer_params(self.get_params())
+            if warm:
+                before = getattr(self, "_optimizer_params", None)
+                if before is not None:
+                    apply_optimizer_params(plan.trainer.optimizer, before,
+                                           opt_params)
+                else:
+                    opt_params = None
+            elif compiled_by_user:
+                opt_params = None
+            state["_optimizer_params"] = opt_params
             initial_epoch = len(self.history_.get("loss", [])) if warm else 0
             # StopOnNonFiniteLoss first, so that no later callback sees a
             # diverged epoch.
@@ -420,6 +437,13 @@ class BaseWeightedEstimator(SkweightWrapper):
                 for v, value in zip(saved, snapshot, strict=True):
                     v.assign(value)
                 raise
+            finally:
+                # Keras points the callbacks at the model it trains; a private
+                # trainer cannot be pickled or copied with them.
+                if plan.trainer is not model:
+                    for callback in self._fit_callbacks:
+                        if getattr(callback, "_model", None) is plan.trainer:
+                            callback.set_model(model)
         history = defaultdict(list)
         if warm:
             for key, values in self.history_.items():

@@ -42,7 +42,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         over k classes (sparse categorical cross-entropy), one unit on a binary
         target is a sigmoid (binary cross-entropy), unless ``loss`` says
         otherwise. For a multilabel indicator ``y`` a user model may instead
-        return one (n_samples, n_labels) sigmoid output.
+        return one (n_samples, n_labels) sigmoid output. ``fit`` trains a copy
+        of a ``keras.Model`` passed here (with its weights, and its compile
+        settings if compiled), never the object itself: the trained network
+        is ``model_``. A subclassed model that Keras cannot copy is refused;
+        pass its class (arguments as ``model__<argument>``) instead.
     class_weight : None, str, strategy, callable, dict or list, default=None
         ``None``; a strategy for every output: ``"balanced"``, ``"inverse"``,
         ``"sqrt_inverse"``, ``"effective_number"``, a strategy object such as
@@ -81,7 +85,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
     epochs : int, default=100
         Passes over the training data (>= 1).
     warm_start : bool, default=False
-        Keep training the fitted network on the next ``fit``.
+        Keep training the fitted network (and its optimizer's state) on the
+        next ``fit``. Data with other feature names or order, other outputs or
+        output kinds, or other classes for an output is refused with a
+        ``ValueError``; a changed ``optimizer__learning_rate`` takes effect,
+        other optimizer changes are refused.
     random_state : None, int, RandomState or Generator, default=None
         Seed of weight initialisation and shuffling; the same seed gives the
         same model.
@@ -92,7 +100,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
     Attributes
     ----------
     model_ : keras.Model
-        The trained network. The estimator pickles whole (pickle, joblib);
+        The trained network (a copy of a ``keras.Model`` passed as ``model``,
+        which stays as it was). The estimator pickles whole, with the
+        optimizer's state (pickle, joblib);
         ``model_.save("net.keras")`` saves the network alone in Keras' format
         (see ``docs/persistence.md``).
     history_ : dict of list

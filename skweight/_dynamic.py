@@ -34,6 +34,7 @@ from keras import ops
 
 from skweight._base import TrainingPlan, training_variables
 from skweight._classifier import WeightedMultiOutputClassifier
+from skweight._model_state import restore_trainer_state, trainer_state
 from skweight._network import build_default_network
 from skweight.weighting import check_weighting
 
@@ -455,7 +456,10 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         kwargs = self._make_compile_kwargs(model, meta, None, steps_per_epoch)
         kwargs["loss"] = trainer.recording_losses([_as_loss(e) for e in kwargs["loss"]])
         trainer.compile(**kwargs)
-        self._trainer = (model, trainer)
+        if model is getattr(self, "model_", None):
+            # Unpickled: the trainer's state (its optimizer's) came without it.
+            restore_trainer_state(trainer, model,
+                                  getattr(self, "_trainer_state", None))
         return trainer
 
     def _training_plan(self, model, meta, loss_weights, steps_per_epoch):
@@ -478,6 +482,9 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         warm = model is getattr(self, "model_", None)
 
         def record(state):
+            # Kept for the next warm fit once this one is committed.
+            state["_trainer"] = (model, trainer)
+            state["_trainer_state"] = None
             new = np.asarray(rows, dtype=np.float64).reshape(-1, n_outputs)
             previous = getattr(self, "loss_weights_history_", None)
             if warm and previous is not None and previous.shape[1:] == (n_outputs,):
@@ -489,7 +496,9 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     def __getstate__(self):
         # The trainer model is rebuilt by fit; the fitted network is model_.
         state = super().__getstate__()
-        state.pop("_trainer", None)
+        kept = state.pop("_trainer", None)
+        if kept is not None and kept[0] is state.get("model_"):
+            state["_trainer_state"] = trainer_state(kept[1], kept[0])
         return state
 
 

@@ -60,17 +60,6 @@ def copy_user_model(model):
     return copy
 
 
-def _output_kinds(state):
-    kinds = state.get("output_types_")
-    return list(kinds) if kinds is not None else ["classification"] * state[
-        "n_outputs_"]
-
-
-def _output_classes(state):
-    classes = state.get("classes_")
-    return [classes] if state.get("y_ndim_", 2) == 1 else list(classes)
-
-
 def _as_list(values):
     return None if values is None else np.asarray(values).tolist()
 
@@ -83,7 +72,8 @@ def check_warm_start(fitted, state):
     fitted : dict
         The fitted estimator's attributes (``vars(estimator)``).
     state : dict
-        The fitted attributes the new data gives.
+        The fitted attributes the new data gives (``_outputs_`` is the
+        :class:`~skweight._outputs.OutputSet`).
 
     Raises
     ------
@@ -112,25 +102,25 @@ def check_warm_start(fitted, state):
             f"the same output names {list(fitted['output_names_'])}. Got output "
             f"names {list(state['output_names_'])} instead; {_NEW_NETWORK}"
         )
-    if _output_kinds(state) != _output_kinds(fitted):
+    before, after = fitted["_outputs_"].outputs, state["_outputs_"].outputs
+    kinds = [o.kind for o in before]
+    if [o.kind for o in after] != kinds:
         raise ValueError(
             "warm_start=True continues training the fitted network, which needs "
-            f"the same output types {_output_kinds(fitted)}. Got output types "
-            f"{_output_kinds(state)} instead; {_NEW_NETWORK}"
+            f"the same output types {kinds}. Got output types "
+            f"{[o.kind for o in after]} instead; {_NEW_NETWORK}"
         )
-    for name, before, after in zip(state["output_names_"], _output_classes(fitted),
-                                   _output_classes(state), strict=True):
-        if before is None and after is None:
+    for old_output, new_output in zip(before, after, strict=True):
+        old_classes, new_classes = old_output.classes, new_output.classes
+        if old_classes is None:
             continue
-        if not (before is not None and after is not None
-                and len(before) == len(after)
-                and np.asarray(before).dtype.kind == np.asarray(after).dtype.kind
-                and np.array_equal(before, after)):
+        if not (len(old_classes) == len(new_classes)
+                and np.array_equal(old_classes, new_classes)):
             raise ValueError(
                 "warm_start=True continues training the fitted network, whose "
-                f"units for output {name!r} stand for the classes "
-                f"{_as_list(before)}. Got classes {_as_list(after)} instead; "
-                f"{_NEW_NETWORK}"
+                f"units for output {old_output.name!r} stand for the classes "
+                f"{_as_list(old_classes)}. Got classes {_as_list(new_classes)} "
+                f"instead; {_NEW_NETWORK}"
             )
 
 

@@ -70,6 +70,7 @@ def build_default_network(
             "model__label_layout must be 'auto', 'packed' or 'heads'. "
             f"Got {label_layout!r} instead."
         )
+    _check_feature_scale(meta)
     inputs = keras.Input(shape=(meta["n_features_in_"],), name="features")
     h = keras.layers.Normalization(
         mean=meta["feature_mean_"], variance=meta["feature_var_"], name="standardize"
@@ -100,3 +101,19 @@ def _head(kind, n_classes, name):
     if n_classes == 2:
         return keras.layers.Dense(1, activation="sigmoid", name=name)
     return keras.layers.Dense(n_classes, activation="softmax", name=name)
+
+
+def _check_feature_scale(meta):
+    """Refuse features whose variance float32, the network's dtype, cannot hold."""
+    var = np.asarray(meta["feature_var_"], dtype=np.float64)
+    too_big = np.flatnonzero(~(var <= np.finfo(np.float32).max))
+    if too_big.size:
+        names = meta.get("feature_names_in_")
+        names = np.arange(len(var)) if names is None else np.asarray(names)
+        raise ValueError(
+            "The built-in network standardises X in float32, where the variance "
+            f"of feature(s) {names[too_big].tolist()} ({var[too_big].max():.3g}) "
+            f"overflows (float32 holds up to {np.finfo(np.float32).max:.3g}). Got "
+            f"a spread of {np.sqrt(var[too_big].max()):.3g} instead. Rescale X "
+            "(e.g. with sklearn.preprocessing.StandardScaler) before fit."
+        )

@@ -169,10 +169,6 @@ class OutputSet:
     def layer_names(self):
         return [o.layer_name for o in self.outputs]
 
-    def signature(self):
-        """What a warm start must find unchanged: names, kinds, class counts."""
-        return [(o.name, o.kind, o.n_classes) for o in self.outputs]
-
     # ------------------------------------------------------------ the model
     def bind(self, model):
         """Decide the layout for ``model`` (once), after checking its outputs."""
