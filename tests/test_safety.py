@@ -319,6 +319,18 @@ def test_cross_validation_of_an_estimator_trained_with_callbacks(make):
     assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
 
 
+# ------------------------------------------- 6. random_state as a Generator
+@pytest.mark.parametrize("make", ALL_ESTIMATORS)
+def test_a_generator_as_random_state_gives_repeatable_fits(make):
+    # scikit-learn accepts numpy Generators; each fit draws its seed from a
+    # copy, so the same generator gives the same model every time.
+    rng = np.random.default_rng(0)
+    est = make_estimator(make, None, random_state=rng).fit(X, Y)
+    first = probas(est)
+    est.fit(X, Y)
+    assert_same_arrays(first, probas(est))
+
+
 # ---------------------------------------------------- 11. float32 overflow
 @pytest.mark.parametrize("make", ALL_ESTIMATORS)
 def test_features_that_overflow_float32_are_refused_before_training(make):
