@@ -17,7 +17,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skweight import _backend
+from skweight import _backend, _trainer
 from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._multilabel import (
     PackedBinaryCrossentropy,
@@ -545,6 +545,17 @@ class WeightedMultiOutputClassifier(ClassifierMixin, SkweightWrapper):
         single = len(ys) == 1 and not isinstance(model.output, list)
         y_in = ys[0] if single else ys
         w_in = None if weights is None else (weights[0] if single else weights)
+        why_not = _trainer.unsupported(
+            model, callbacks=callbacks,
+            fit_args={**args, "epochs": epochs, "validation_split": val_split},
+            run_eagerly=self.run_eagerly,
+        )
+        if why_not is None:
+            return _trainer.fit(
+                model, X, y_in, w_in, epochs=epochs, initial_epoch=initial_epoch,
+                batch_size=args["batch_size"], shuffle=args.get("shuffle", True),
+                seed=seed, callbacks=callbacks,
+            )
         if _backend.is_tensorflow():
             batch_size = args.pop("batch_size")
             val_bs = args.pop("validation_batch_size", None) or batch_size
