@@ -191,7 +191,7 @@ class _Runner:
                 layer.mean = tf.Variable(layer.mean, trainable=False)
                 layer.variance = tf.Variable(layer.variance, trainable=False)
                 self.constants += [layer.mean, layer.variance]
-        log_keys = list(twin.get_metrics_result())
+        log_keys = list(_flat_logs(twin.get_metrics_result()))
         # The running losses after each batch, for StopOnNonFiniteLoss.
         loss_keys = [k for k in log_keys if k.endswith("loss")]
 
@@ -227,10 +227,10 @@ class _Runner:
                         else tf.gather(t, rows),
                         (x, y, sw),
                     )
-                    step_logs = twin.train_step(batch)
+                    step_logs = _flat_logs(twin.train_step(batch))
                     trace = {k: trace[k].write(b, tf.cast(step_logs[k], tf.float32))
                              for k in loss_keys}
-                results = twin.get_metrics_result()
+                results = _flat_logs(twin.get_metrics_result())
                 epoch_logs = {k: epoch_logs[k].write(e, tf.cast(results[k],
                                                                 tf.float32))
                               for k in log_keys}
@@ -287,6 +287,17 @@ class _Runner:
             [{k: _pythonify(v[i]) for k, v in logs.items()} for i in range(done)],
             [{k: v[i] for k, v in losses.items()} for i in range(done)],
         )
+
+
+def _flat_logs(logs):
+    """Logs as Keras' fit gives them: sorted by key, nested dicts flattened."""
+    flat = {}
+    for key, value in sorted(logs.items()):
+        if isinstance(value, dict):
+            flat.update(_flat_logs(value))
+        else:
+            flat[key] = value
+    return flat
 
 
 def _spec(struct):
