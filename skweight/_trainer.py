@@ -348,8 +348,8 @@ def _cache_key(model, data):
     """A key that equals only for networks a traced twin can stand in for.
 
     None unless the network is a functional or ``Sequential`` model of
-    Keras' own layers (not ``Lambda``) compiled with Keras' own losses,
-    metrics and optimizer: their configurations describe them whole, so a
+    Keras' own layers (not ``Lambda``) compiled with Keras' or skweight's
+    losses, metrics and optimizer: their configurations describe them whole, so a
     clone from the configuration computes the same function. Other networks
     train on their own, traced anew.
     """
@@ -365,7 +365,9 @@ def _cache_key(model, data):
         compiled = model.get_compile_config()
     except (NotImplementedError, TypeError, ValueError):
         return None
-    if not all(m.startswith("keras") for m in _modules(compiled)):
+    # skweight's own losses and metrics are registered and round-trip through
+    # their configuration (tests/test_persistence.py).
+    if not all(m.startswith(("keras", "skweight")) for m in _modules(compiled)):
         return None
     # The twin holds the standardisation constants in variables, loaded
     # from each network: fits on other data share it.
