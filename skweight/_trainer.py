@@ -6,11 +6,12 @@ train step twice, and every new model is traced anew), and a long fit pays a
 ``tf.data`` iterator, callbacks and a host sync per epoch. With TensorFlow this
 module trains instead with:
 
-* one ``tf.function`` per epoch that loops over the batches in the graph
-  (``tf.while_loop`` over slices of a permutation drawn with a stateless,
-  seeded shuffle of the whole table held as tensors), calling the model's own
-  ``train_step``: the same loss, sample weights, loss weights, optimizer
-  update and logged metrics as ``Model.fit``;
+* one ``tf.function`` call for all the epochs (one per epoch when callbacks
+  other than skweight's must run between them) that loops over the batches in
+  the graph (``tf.while_loop`` over slices of a permutation drawn with a
+  stateless, seeded shuffle of the whole table held as tensors), calling the
+  model's own ``train_step``: the same loss, sample weights, loss weights,
+  optimizer update and logged metrics as ``Model.fit``;
 * a cache of these functions across fits: a functional or ``Sequential``
   network whose architecture and compile settings were seen before trains on
   a private twin already traced (its variables loaded from the new network
@@ -110,8 +111,8 @@ def fit(model, x, y, sample_weight, *, epochs, initial_epoch, batch_size,
         else tf.nest.map_structure(tf.constant, _as_tuple(sample_weight)),
     )
     n = len(x)
-    if seed is None:
-        seed = int(np.random.randint(np.iinfo(np.int32).max))
+    int32_max = np.iinfo(np.int32).max
+    seed = int(np.random.randint(int32_max)) if seed is None else seed % int32_max
     runner = _runner_for(model, data)
     try:
         return _train(runner, model, data, n, epochs=epochs,
@@ -128,37 +129,37 @@ def _train(runner, model, data, n, *, epochs, initial_epoch, batch_size, shuffle
     # training: run them between epochs, with the network kept current.
     # Without them, all epochs run in one call.
     per_epoch = len(stop_checks) < len(callbacks)
+    # Keras' History records the logs as the callbacks leave them (a
+    # LearningRateScheduler adds "learning_rate").
     cb_list = keras.callbacks.CallbackList(
-        callbacks, model=model, epochs=initial_epoch + epochs,
+        callbacks, add_history=True, model=model, epochs=initial_epoch + epochs,
         steps=-(-n // batch_size), verbose=0,
     )
-    history = collections.defaultdict(list)
+    history = next(cb for cb in cb_list.callbacks
+                   if isinstance(cb, keras.callbacks.History))
     model.stop_training = False
-    runner.load(model)
     cb_list.on_train_begin()
     logs = {}
     epoch, stop = initial_epoch, initial_epoch + epochs
     while epoch < stop and not model.stop_training:
-        if per_epoch and epoch > initial_epoch:
-            runner.load(model)
         count = 1 if per_epoch else stop - epoch
+        if per_epoch:
+            cb_list.on_epoch_begin(epoch)
+        runner.load(model)
         epoch_logs, batch_losses = runner.run(
             data, seed=seed, first_epoch=epoch, epochs=count, shuffle=shuffle,
             batch_size=batch_size,
         )
-        if per_epoch:
-            runner.store(model)
+        runner.store(model)
         for i, logs in enumerate(epoch_logs):
-            cb_list.on_epoch_begin(epoch + i)
+            if not per_epoch:
+                cb_list.on_epoch_begin(epoch + i)
             if not all(np.isfinite(v).all() for v in logs.values()):
                 _first_bad_batch(stop_checks, batch_losses[i], epoch + i)
             cb_list.on_epoch_end(epoch + i, logs)
-            for key, value in logs.items():
-                history[key].append(value)
         epoch += count
-    runner.store(model)
     cb_list.on_train_end(logs)
-    return dict(history)
+    return history.history
 
 
 def _first_bad_batch(stop_checks, batch_losses, epoch):
@@ -450,12 +451,17 @@ def _runner_for(model, data):
             if runner is not None and runner.lock.acquire(blocking=False):
                 _cache.move_to_end(key)
                 return runner
-    if key is None or runner is not None:
+    twin = None
+    if key is not None and runner is None:
+        try:
+            twin = keras.models.clone_model(model)
+            twin.compile_from_config(model.get_compile_config())
+        except (TypeError, ValueError, KeyError, NotImplementedError):
+            twin = None  # a configuration that does not round-trip
+    if twin is None:
         runner = _Runner(model, data, private=False)
         runner.lock.acquire()
         return runner
-    twin = keras.models.clone_model(model)
-    twin.compile_from_config(model.get_compile_config())
     runner = _Runner(twin, data, private=True)
     runner.lock.acquire()
     with _cache_lock:

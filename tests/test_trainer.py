@@ -112,6 +112,23 @@ def test_traced_once_for_folds_of_one_architecture(penguins):
         np.testing.assert_array_equal(a, b)
 
 
+def test_learning_rate_schedule_applies_at_epoch_begin(monkeypatch,
+                                                     penguins_small):
+    """A callback that changes the optimizer before an epoch, as under Keras."""
+    X, Y = penguins_small
+
+    def make():
+        schedule = keras.callbacks.LearningRateScheduler(
+            lambda epoch, lr: 0.05 / (epoch + 1)
+        )
+        return WeightedMultiOutputClassifier(epochs=3, batch_size=40,
+                                             callbacks=[schedule], **SMALL)
+
+    ours, theirs = _fit_both(monkeypatch, make, X, Y)
+    assert float(ours.model_.optimizer.learning_rate) == pytest.approx(0.05 / 3)
+    _assert_same_fit(ours, theirs)
+
+
 class _Recorder(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
