@@ -16,6 +16,7 @@ import inspect
 import numbers
 import time
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -555,6 +556,64 @@ n_outputs)
         -------
         self
         """
+        plan = self._plan(X, y, params)
+        candidates, splits, groups = plan.candidates, plan.splits, plan.groups
+        self.n_splits_ = len(splits)
+        X, y, Xc, scorers = plan.X, plan.y, plan.Xc, plan.scorers
+        refit_metric, fit_params = plan.refit_metric, plan.fit_params
+        if self.verbose > 0:
+            n_stacked = sum(not g["dynamic"] for g in groups)
+            print(
+                f"Fitting {len(splits)} folds for each of {len(candidates)} "
+                f"candidates, totalling {len(splits) * len(candidates)} fits, as "
+                f"{n_stacked} stacked network(s)"
+                + (f" and {len(groups) - n_stacked} group(s) of separate fits"
+                   if n_stacked < len(groups) else "")
+            )
+
+        out = [None] * (len(candidates) * len(splits))
+        score_params = plan.routed.scorer.score
+        for group in groups:
+            if group["dynamic"]:
+                self._fit_separately(group, candidates, splits, X, y, scorers,
+                                     fit_params, score_params, out)
+            else:
+                self._fit_stacked(group, Xc, X, y, splits, scorers, score_params,
+                                  out)
+        _warn_or_raise_about_fit_failures(out, self.error_score)
+        if callable(self.scoring):
+            _insert_error_scores(out, self.error_score)
+        results = self._format_results(candidates, len(splits), out)
+        self.multimetric_ = isinstance(out[0]["test_scores"], dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(out[0]["test_scores"])
+            refit_metric = self.refit
+        self.n_stacked_fits_ = sum(not g["dynamic"] for g in groups)
+
+        if self.refit or not self.multimetric_:
+            self.best_index_ = self._select_best_index(self.refit, refit_metric,
+                                                       results)
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][
+                    self.best_index_
+                ]
+            self.best_params_ = results["params"][self.best_index_]
+        if self.refit:
+            self.best_estimator_ = clone(plan.base).set_params(
+                **clone(self.best_params_, safe=False)
+            )
+            start = time.time()
+            self.best_estimator_.fit(X, y, **fit_params)
+            self.refit_time_ = time.time() - start
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        self.scorer_ = getattr(scorers, "_scorers", scorers)
+        self.cv_results_ = results
+        return self
+
+    # ----------------------------------------------------------- planning
+    def _plan(self, X, y, params):
+        """Check everything and prepare every copy's data (no training)."""
         self._validate_params()
         _check_estimator(self.estimator)
         if y is None:
@@ -584,14 +643,14 @@ n_outputs)
         groups = self._plan_groups(base, candidates, X, y, fit_params)
         cv = self._check_cv(y, groups[0]["outputs"])
         split_kwargs = routed.splitter.split
-        self.n_splits_ = cv.get_n_splits(X, y, **split_kwargs)
+        n_splits = cv.get_n_splits(X, y, **split_kwargs)
         splits = list(cv.split(X, y, **split_kwargs))
-        if len(splits) != self.n_splits_:
+        if len(splits) != n_splits:
             raise ValueError(
                 "cv.split and cv.get_n_splits return inconsistent results. Expected "
-                f"{self.n_splits_} splits, got {len(splits)}"
+                f"{n_splits} splits, got {len(splits)}"
             )
-        if not splits or not candidates:
+        if not splits:
             raise ValueError(
                 "No fits were performed. Was the CV iterator empty? Were there no "
                 "candidates?"
@@ -600,57 +659,12 @@ n_outputs)
         for group in groups:
             if not group["dynamic"]:
                 self._plan_copies(group, candidates, splits, Xc, sample_weight)
-        if self.verbose > 0:
-            n_stacked = sum(not g["dynamic"] for g in groups)
-            print(
-                f"Fitting {len(splits)} folds for each of {len(candidates)} "
-                f"candidates, totalling {len(splits) * len(candidates)} fits, as "
-                f"{n_stacked} stacked network(s)"
-                + (f" and {len(groups) - n_stacked} group(s) of separate fits"
-                   if n_stacked < len(groups) else "")
-            )
+        return SimpleNamespace(
+            candidates=candidates, base=base, scorers=scorers,
+            refit_metric=refit_metric, X=X, y=y, Xc=Xc, routed=routed,
+            fit_params=fit_params, groups=groups, splits=splits,
+        )
 
-        out = [None] * (len(candidates) * len(splits))
-        score_params = routed.scorer.score
-        for group in groups:
-            if group["dynamic"]:
-                self._fit_separately(group, candidates, splits, X, y, scorers,
-                                     fit_params, score_params, out)
-            else:
-                self._fit_stacked(group, Xc, X, y, splits, scorers, score_params,
-                                  out)
-        _warn_or_raise_about_fit_failures(out, self.error_score)
-        if callable(self.scoring):
-            _insert_error_scores(out, self.error_score)
-        results = self._format_results(candidates, len(splits), out)
-        self.multimetric_ = isinstance(out[0]["test_scores"], dict)
-        if callable(self.scoring) and self.multimetric_:
-            self._check_refit_for_multimetric(out[0]["test_scores"])
-            refit_metric = self.refit
-        self.n_stacked_fits_ = sum(not g["dynamic"] for g in groups)
-
-        if self.refit or not self.multimetric_:
-            self.best_index_ = self._select_best_index(self.refit, refit_metric,
-                                                       results)
-            if not callable(self.refit):
-                self.best_score_ = results[f"mean_test_{refit_metric}"][
-                    self.best_index_
-                ]
-            self.best_params_ = results["params"][self.best_index_]
-        if self.refit:
-            self.best_estimator_ = clone(base).set_params(
-                **clone(self.best_params_, safe=False)
-            )
-            start = time.time()
-            self.best_estimator_.fit(X, y, **fit_params)
-            self.refit_time_ = time.time() - start
-            if hasattr(self.best_estimator_, "feature_names_in_"):
-                self.feature_names_in_ = self.best_estimator_.feature_names_in_
-        self.scorer_ = getattr(scorers, "_scorers", scorers)
-        self.cv_results_ = results
-        return self
-
-    # ----------------------------------------------------------- planning
     def _plan_groups(self, base, candidates, X, y, fit_params):
         """Group the candidates; check every group and candidate (no training).
 
@@ -795,14 +809,13 @@ n_outputs)
             )
 
     # ----------------------------------------------------------- training
-    def _fit_stacked(self, group, Xc, X, y, splits, scorers, score_params, out):
+    def _train_group(self, group, Xc):
+        """Build and train a group's stacked network; returns it."""
         template, outputs, params = group["template"], group["outputs"], group["params"]
         options = _network_options(template)
         seed = seed_from_random_state(params.get("random_state"))
-        copies = group["copies"]
         heads = [(kind, width, name) for (kind, width), name
                  in zip(outputs.kinds, template.output_layer_names_, strict=True)]
-        start = time.time()
         with seeded(seed):
             network = StackedNetwork(
                 group["mean"], group["var"],
@@ -815,6 +828,12 @@ n_outputs)
                 epochs=_routed(params, "epochs", 100), batch_size=group["batch_size"],
                 shuffle=bool(_routed(params, "shuffle", True)), seed=seed,
             )
+        return network
+
+    def _fit_stacked(self, group, Xc, X, y, splits, scorers, score_params, out):
+        template, copies = group["template"], group["copies"]
+        start = time.time()
+        network = self._train_group(group, Xc)
         finite = network.finite_copies()
         fit_time = (time.time() - start) / len(copies)
         full = network.forward(Xc)
