@@ -194,3 +194,13 @@ def test_fold_without_a_class_is_refused(penguins_small):
                            {"class_weight": [None]}, cv=2).fit(
             X.iloc[order], Y.iloc[order]
         )
+
+
+def test_single_output_y_and_default_cv(penguins_small):
+    X, Y = penguins_small
+    est = WeightedMultiOutputClassifier(epochs=1, **TINY)
+    search = WeightGridSearchCV(est, {"class_weight": [None, "balanced"]},
+                                scoring="balanced_accuracy").fit(X, Y["island"])
+    assert search.n_splits_ == 5  # StratifiedKFold(5)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.predict(X.iloc[:2]).shape == (2,)

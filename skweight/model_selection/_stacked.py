@@ -235,6 +235,8 @@ class StackedNetwork:
         chunks = []
         for start in range(0, max(len(X), 1), _PREDICT_CHUNK):
             out = self.model(X[start:start + _PREDICT_CHUNK], training=False)
+            if not isinstance(out, (list, tuple)):  # a one-output model
+                out = [out]
             chunks.append([keras.ops.convert_to_numpy(o) for o in out])
         return [np.concatenate([c[j] for c in chunks]) for j in range(len(self.heads))]
 
