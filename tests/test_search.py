@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 
 from skweight import (
     DynamicWeightClassifier,
@@ -87,8 +87,8 @@ def test_agrees_with_grid_search_on_imbalanced_penguins(penguins):
                                         random_state=2)
     grid = {"class_weight": [None, "balanced"]}
     kwargs = {"scoring": per_output_scorers("balanced_accuracy", ["island", "sex"]),
-              "refit": "balanced_accuracy_island",
-              "cv": MultiOutputStratifiedKFold(3), "return_train_score": True}
+              "refit": False, "cv": MultiOutputStratifiedKFold(3),
+              "return_train_score": True}
     ours = WeightGridSearchCV(est, grid, **kwargs)
     _, _, start = _initial_weights(ours, X, Y)
     ours.fit(X, Y)
@@ -98,9 +98,7 @@ def test_agrees_with_grid_search_on_imbalanced_penguins(penguins):
     assert ours.cv_results_["params"] == theirs.cv_results_["params"]
     assert ours.n_splits_ == theirs.n_splits_ == 3
     assert ours.multimetric_ and sorted(ours.scorer_) == sorted(kwargs["scoring"])
-    assert type(ours.best_estimator_) is WeightedMultiOutputClassifier
-    assert ours.best_estimator_.class_weight == ours.best_params_["class_weight"]
-    assert ours.refit_time_ > 0 and ours.n_stacked_fits_ == 1
+    assert ours.n_stacked_fits_ == 1
     key = "balanced_accuracy_island"
     mean_ours = ours.cv_results_[f"mean_test_{key}"]
     mean_theirs = theirs.cv_results_[f"mean_test_{key}"]
@@ -116,7 +114,7 @@ def test_groups_and_mixed_outputs(penguins_small):
     X = X.drop(columns="body_mass_g")
     est = WeightedMixedOutputEstimator(epochs=1, **TINY)
     grid = {"class_weight": [None, "balanced"], "epochs": [1, 2]}
-    search = WeightGridSearchCV(est, grid).fit(X, y)  # stratified on the labels
+    search = WeightGridSearchCV(est, grid, cv=2).fit(X, y)  # stratified on labels
     assert search.n_stacked_fits_ == 2
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.best_estimator_.output_types_[2] == "regression"
@@ -125,19 +123,24 @@ def test_groups_and_mixed_outputs(penguins_small):
 def test_dynamic_falls_back_to_separate_fits(penguins_small):
     X, Y = penguins_small
     est = DynamicWeightClassifier(epochs=1, **TINY)
-    search = WeightGridSearchCV(est, {"weighting": ["dwa", "inverse_loss"]}, cv=CV2,
+    search = WeightGridSearchCV(est, {"weighting": ["dwa"]}, cv=CV2,
                                 refit=False).fit(X, Y)
     assert search.n_stacked_fits_ == 0
-    assert search.cv_results_["split1_test_score"].shape == (2,)
+    assert np.isfinite(search.cv_results_["split1_test_score"][0])
 
 
-def test_sample_weight_routed_and_pickled(penguins_small, tmp_path):
+def test_sample_weight_routed_and_pickled(penguins_small):
     X, Y = penguins_small
     est = WeightedMultiOutputClassifier(epochs=1, **TINY)
     weight = np.where(Y["sex"] == "male", 2.0, 1.0)
-    search = WeightGridSearchCV(est, {"class_weight": [None, "balanced"]}, cv=CV2)
+    search = WeightGridSearchCV(est, {"class_weight": [None, "balanced"]}, cv=CV2,
+                                scoring=per_output_scorers("accuracy", ["sex"]),
+                                refit="accuracy_sex")
     search.fit(X, Y, sample_weight=weight)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert np.all(np.isfinite(search.cv_results_["mean_test_accuracy_sex"]))
+    assert type(search.best_estimator_) is WeightedMultiOutputClassifier
+    assert search.best_estimator_.class_weight == search.best_params_["class_weight"]
+    assert search.refit_time_ > 0
     restored = pickle.loads(pickle.dumps(search))
     np.testing.assert_array_equal(restored.predict(X), search.predict(X))
     assert restored.cv_results_["params"] == search.cv_results_["params"]
@@ -191,7 +194,7 @@ def test_fold_without_a_class_is_refused(penguins_small):
     order = np.argsort(Y["species"].to_numpy(), kind="stable")
     with pytest.raises(ValueError, match="has no sample of class"):
         WeightGridSearchCV(WeightedMultiOutputClassifier(**TINY),
-                           {"class_weight": [None]}, cv=2).fit(
+                           {"class_weight": [None]}, cv=KFold(2)).fit(
             X.iloc[order], Y.iloc[order]
         )
 

@@ -456,12 +456,13 @@ class WeightGridSearchCV(BaseSearchCV):
         estimator of the class given, ``best_estimator_``); with several
         scorers, the name of the one that selects it.
     cv : int, cross-validation generator or iterable, default=None
-        As in ``GridSearchCV``. None is
-        :class:`MultiOutputStratifiedKFold` (5 folds) for two-dimensional
-        ``y`` (on its classification outputs for a mixed-output estimator)
-        and :class:`~sklearn.model_selection.StratifiedKFold` (5 folds) for
-        one-dimensional ``y``. Every training fold must hold every class of
-        every classification output (a separate fit on a fold without a
+        As in ``GridSearchCV``, except that the default splitter is stratified
+        for every ``y``: None (5 folds) or an int (that many folds) is
+        :class:`MultiOutputStratifiedKFold` for two-dimensional ``y`` (on its
+        classification outputs for a mixed-output estimator; ``KFold`` when
+        there are none) and :class:`~sklearn.model_selection.StratifiedKFold`
+        for one-dimensional ``y``. Every training fold must hold every class
+        of every classification output (a separate fit on a fold without a
         class would build another network).
     verbose : int, default=0
         Print the number of fits and stacked networks.
@@ -708,16 +709,20 @@ n_outputs)
         return groups
 
     def _check_cv(self, y, outputs):
-        if self.cv is not None:
-            return check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        cv = self.cv
+        if cv is not None and not (
+            isinstance(cv, numbers.Integral) and not isinstance(cv, bool)
+        ):
+            return check_cv(cv, y, classifier=is_classifier(self.estimator))
+        n_splits = 5 if cv is None else int(cv)
         labelled = [k for k, t in enumerate(outputs.types) if t != "regression"]
         if not labelled:
-            return KFold(5)
+            return KFold(n_splits)
         if outputs.single:
-            return StratifiedKFold(5)
+            return StratifiedKFold(n_splits)
         if len(labelled) == len(outputs.types):
-            return MultiOutputStratifiedKFold(5)
-        return _OnColumns(MultiOutputStratifiedKFold(5), labelled)
+            return MultiOutputStratifiedKFold(n_splits)
+        return _OnColumns(MultiOutputStratifiedKFold(n_splits), labelled)
 
     def _plan_copies(self, group, candidates, splits, Xc, sample_weight):
         """Each copy's moments, targets and sample weights (checked, no training)."""
