@@ -108,9 +108,15 @@ def _group_candidates(candidates):
 
 
 def _check_estimator(estimator):
-    from skweight._estimators import WeightedMultiOutputClassifier
+    from skweight import (
+        DynamicWeightClassifier,
+        WeightedMixedOutputEstimator,
+        WeightedMultiOutputClassifier,
+    )
 
-    if not isinstance(estimator, WeightedMultiOutputClassifier):
+    kinds = (WeightedMultiOutputClassifier, WeightedMixedOutputEstimator,
+             DynamicWeightClassifier)
+    if not isinstance(estimator, kinds):
         raise TypeError(
             "estimator must be a skweight estimator (WeightedMultiOutputClassifier, "
             "WeightedMixedOutputEstimator or DynamicWeightClassifier); use "
@@ -120,7 +126,7 @@ def _check_estimator(estimator):
 
 
 def _is_dynamic(estimator):
-    from skweight._dynamic import DynamicWeightClassifier
+    from skweight import DynamicWeightClassifier
 
     return isinstance(estimator, DynamicWeightClassifier)
 
