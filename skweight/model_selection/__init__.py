@@ -11,6 +11,9 @@ __all__ = ["MultiOutputStratifiedKFold", "WeightGridSearchCV"]
 
 def __getattr__(name):
     if name == "WeightGridSearchCV":
+        from skweight import _configure
+
+        _configure()  # the Keras environment, before Keras is imported
         from skweight.model_selection._search import WeightGridSearchCV
 
         return WeightGridSearchCV

@@ -15,7 +15,6 @@ from; it pins the private helpers it reuses to scikit-learn < 1.10).
 import inspect
 import numbers
 import time
-from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 
 import keras
@@ -41,12 +40,13 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import _check_method_params, check_array
 
 from skweight._network import build_default_network
-from skweight._scikeras_compat import seed_from_random_state, seeded
+from skweight._scikeras_compat import seeded
 from skweight._targets import encode_labels, split_target_columns
+from skweight._validation import resolve_loss_weights, seed_from_random_state
 from skweight._weights import (
-    _is_strategy_entry,
     check_output_sample_weight,
     class_weights_for_output,
+    is_strategy_entry,
     resolve_class_weight,
 )
 from skweight.exceptions import NonFiniteLossError
@@ -213,49 +213,6 @@ def _network_options(estimator):
     return options
 
 
-def _check_loss_weights(loss_weights, names):
-    """``loss_weights`` as one float per output (the estimator's own rules)."""
-    if loss_weights is None:
-        return [1.0] * len(names)
-    if isinstance(loss_weights, Mapping):
-        unknown = [k for k in loss_weights if k not in names]
-        if unknown:
-            raise ValueError(
-                f"loss_weights must name outputs among {list(names)}. Got unknown "
-                f"output name(s) {unknown} instead."
-            )
-        values = [loss_weights.get(name, 1.0) for name in names]
-    elif isinstance(loss_weights, Sequence) and not isinstance(loss_weights, str):
-        if len(loss_weights) != len(names):
-            raise ValueError(
-                f"loss_weights must have one weight per output ({len(names)}). Got "
-                f"{len(loss_weights)} instead."
-            )
-        values = list(loss_weights)
-    else:
-        raise TypeError(
-            "loss_weights must be None, a list of floats or a dict "
-            f"{{output_name: float}}. Got {loss_weights!r} instead."
-        )
-    for name, v in zip(names, values, strict=True):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(
-                f"loss_weights for output {name!r} must be a real number. Got "
-                f"{v!r} instead."
-            )
-        if not np.isfinite(v) or v < 0:
-            raise ValueError(
-                f"loss_weights for output {name!r} must be a finite number >= 0. "
-                f"Got {v!r} instead."
-            )
-    if not any(values):
-        raise ValueError(
-            "loss_weights must give a positive weight to at least one output. Got "
-            f"{values} instead."
-        )
-    return [float(v) for v in values]
-
-
 class _Outputs:
     """The outputs of ``y`` as a fitted template estimator sees them."""
 
@@ -293,7 +250,7 @@ class _Outputs:
         entries = resolve_class_weight(class_weight, self.names,
                                        single_output=self.single)
         regression = [t == "regression" for t in self.types]
-        if class_weight is not None and _is_strategy_entry(class_weight):
+        if class_weight is not None and is_strategy_entry(class_weight):
             return [None if r else e for e, r in zip(entries, regression,
                                                      strict=True)]
         for name, r, entry in zip(self.names, regression, entries, strict=True):
@@ -647,7 +604,7 @@ n_outputs)
         if hasattr(Xc, "toarray"):
             Xc = Xc.toarray()
 
-        groups = self._plan_groups(base, candidates, X, y, fit_params)
+        groups = self._plan_groups(base, candidates, X, y)
         cv = self._check_cv(y, groups[0]["outputs"])
         split_kwargs = routed.splitter.split
         n_splits = cv.get_n_splits(X, y, **split_kwargs)
@@ -663,6 +620,8 @@ n_outputs)
                 "candidates?"
             )
         sample_weight = fit_params.get("sample_weight")
+        names = groups[0]["outputs"].names
+        check_output_sample_weight(sample_weight, len(Xc), len(names), names=names)
         for group in groups:
             if not group["dynamic"]:
                 self._plan_copies(group, candidates, splits, Xc, sample_weight)
@@ -672,12 +631,12 @@ n_outputs)
             fit_params=fit_params, groups=groups, splits=splits,
         )
 
-    def _plan_groups(self, base, candidates, X, y, fit_params):
+    def _plan_groups(self, base, candidates, X, y):
         """Group the candidates; check every group and candidate (no training).
 
-        Each group's settings are checked by the estimator itself: a
-        zero-epoch ``fit`` on the whole data builds its network and tells the
-        outputs' names, kinds and classes.
+        Each group's settings are checked by the estimator itself:
+        ``initialize`` on the whole data builds its network (no training) and
+        tells the outputs' names, kinds and classes.
         """
         groups = []
         for shared, members in _group_candidates(candidates):
@@ -689,10 +648,7 @@ n_outputs)
                 _check_stackable(template)
                 group["optimizer"] = _make_optimizer(template)
             group["params"] = template.get_params(deep=False)
-            template.set_params(epochs=0)
-            if "fit__epochs" in template.get_params(deep=False):
-                template.set_params(fit__epochs=0)
-            template.fit(X, y, **fit_params)
+            template.initialize(X, y)
             group["template"] = template
             group["outputs"] = outputs = _Outputs(template, y)
             group["entries"], group["loss_weights"] = {}, {}
@@ -708,9 +664,9 @@ n_outputs)
                             entry, classes, np.bincount(codes), output_name=name
                         )
                 group["entries"][i] = entries
-                group["loss_weights"][i] = _check_loss_weights(
+                group["loss_weights"][i] = resolve_loss_weights(
                     candidate.loss_weights, outputs.names
-                )
+                ) or [1.0] * len(outputs.names)
             groups.append(group)
         return groups
 
