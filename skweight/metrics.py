@@ -115,6 +115,11 @@ class _OutputScorer:
             kwargs["sample_weight"] = sample_weight
         return self._scorer(view, X, targets.columns[index], **kwargs)
 
+    def _accept_sample_weight(self):
+        # GridSearchCV.fit(sample_weight=...) asks every scorer of a dict this
+        # (scikit-learn >= 1.8): the answer is the wrapped metric's.
+        return self._scorer._accept_sample_weight()
+
     def __repr__(self):
         return f"output_scorer({self.scoring!r}, {self.output!r})"
 

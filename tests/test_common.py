@@ -43,11 +43,14 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-def test_at_least_60_checks_run():
+def test_enough_checks_run():
+    from sklearn.base import is_classifier
     from sklearn.utils.estimator_checks import estimator_checks_generator
 
     for est in ESTIMATORS:
         checks = list(
             estimator_checks_generator(est, expected_failed_checks=_SGD_LIKE)
         )
-        assert len(checks) >= 60, (type(est).__name__, len(checks))
+        # The classifier checks run on the two classifiers only.
+        assert len(checks) >= (60 if is_classifier(est) else 45), (
+            type(est).__name__, len(checks))
