@@ -1,4 +1,4 @@
-"""Scorers that evaluate one output of a multi-output estimator.
+"""Scorers, reports and plots that evaluate each output of a multi-output estimator.
 
 scikit-learn's scorers see a multi-output estimator as a whole (``score`` is
 subset accuracy); these evaluate a single output, by index or by name, so that
@@ -12,9 +12,20 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.pipeline import Pipeline
 
+from skweight._report import (
+    PerOutputConfusionMatrixDisplay,
+    per_output_report,
+    plot_loss_weights,
+)
 from skweight._targets import resolve_output, split_target_columns
 
-__all__ = ["output_scorer", "per_output_scorers"]
+__all__ = [
+    "PerOutputConfusionMatrixDisplay",
+    "output_scorer",
+    "per_output_report",
+    "per_output_scorers",
+    "plot_loss_weights",
+]
 
 
 class _OutputView(ClassifierMixin, BaseEstimator):
