@@ -128,3 +128,15 @@ def test_plots_name_the_plot_extra_without_matplotlib(fitted, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"skweight\[plot\]"):
         PerOutputConfusionMatrixDisplay.from_estimator(clf, X, Y)
+
+
+def test_demo_prints_the_report_and_saves_the_matrices(tmp_path, capsys):
+    from skweight.__main__ import main
+
+    path = tmp_path / "matrices.png"
+    args = ["--dataset", "penguins", "--splits", "1", "--epochs", "1"]
+    assert main([*args, "--plot", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "balanced_accuracy  class_weight" in out
+    assert "Torgersen" in out
+    assert path.read_bytes().startswith(b"\x89PNG")
