@@ -1,4 +1,5 @@
 """Per-output report and confusion matrices.
+=========================================
 
 Fits :class:`skweight.WeightedMultiOutputClassifier` with per-output
 ``"balanced"`` class weights on the shipped penguins table (species, island

@@ -53,7 +53,20 @@ class ClassWeightStrategy(BaseEstimator):
     """
 
     def raw_weights(self, classes, counts):
-        """Unscaled per-class weights, shape (n_classes,)."""
+        """Unscaled per-class weights; the one method a strategy implements.
+
+        Parameters
+        ----------
+        classes : ndarray of shape (n_classes,)
+            The output's classes, sorted.
+        counts : ndarray of shape (n_classes,)
+            The (sample-weighted) count of each class.
+
+        Returns
+        -------
+        ndarray of shape (n_classes,)
+            Positive weights, in any scale (``__call__`` scales them).
+        """
         raise NotImplementedError
 
     def _validate_params(self):
@@ -406,6 +419,8 @@ def compute_output_sample_weight(class_weight, y, *, sample_weight=None):
     Returns
     -------
     ndarray of shape (n_samples, n_outputs), dtype float64
+        Column ``k`` is output ``k``'s class weight of each sample's label,
+        times ``sample_weight``.
 
     Examples
     --------

@@ -61,6 +61,23 @@ class WeightingRule(BaseEstimator):
     and implement :meth:`end_epoch` (loss-only rules). :meth:`start` validates
     the options and resets the rule's state; the estimator calls it on its own
     copy of the rule when training starts.
+
+    Examples
+    --------
+    A rule that weighs each output by its last epoch's loss, squared:
+
+    >>> import numpy as np
+    >>> from skweight.weighting import WeightingRule
+    >>> class SquaredLoss(WeightingRule):
+    ...     def end_epoch(self, losses, val_losses=None):
+    ...         super().end_epoch(losses, val_losses)
+    ...         w = np.asarray(losses) ** 2
+    ...         return self.n_outputs_ * w / w.sum()
+    >>> rule = SquaredLoss()
+    >>> rule.start(2).tolist()
+    [1.0, 1.0]
+    >>> rule.end_epoch([1.0, 3.0]).tolist()
+    [0.2, 1.8]
     """
 
     per_step = False
@@ -98,8 +115,9 @@ class WeightingRule(BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_outputs,), or None for in-step rules (their
-        weights live in the train step).
+        ndarray of shape (n_outputs,) or None
+            The multipliers of the next epoch, or None for in-step rules
+            (their weights live in the train step).
         """
         self.losses_.append(np.asarray(losses, dtype=np.float64))
         return None
@@ -193,12 +211,38 @@ class Uncertainty(WeightingRule):
 
     @staticmethod
     def multipliers(log_vars, ops):
-        """``exp(-s)``, with ``ops`` a ``keras.ops``-like module."""
+        """The loss multipliers ``exp(-s)`` of the log-variances ``s``.
+
+        Parameters
+        ----------
+        log_vars : tensor of shape (n_outputs,)
+            The learned log-variances ``s``.
+        ops : module
+            ``keras.ops`` (or a module with the same functions).
+
+        Returns
+        -------
+        tensor of shape (n_outputs,)
+            ``exp(-s)``.
+        """
         return ops.exp(-log_vars)
 
     @staticmethod
     def regularizer(log_vars, ops):
-        """The term that keeps ``s`` from growing without bound: ``sum(s) / 2``."""
+        """The term that keeps ``s`` from growing without bound.
+
+        Parameters
+        ----------
+        log_vars : tensor of shape (n_outputs,)
+            The learned log-variances ``s``.
+        ops : module
+            ``keras.ops`` (or a module with the same functions).
+
+        Returns
+        -------
+        scalar tensor
+            ``sum(s) / 2``, added to the optimised loss.
+        """
         return 0.5 * ops.sum(log_vars)
 
 
@@ -249,11 +293,27 @@ class GradNorm(WeightingRule):
             )
 
     def step(self, multipliers, base, losses, initial_losses, grad_norms, ops):
-        """One GradNorm update of the multipliers (``ops``: ``keras.ops``).
+        """One GradNorm update of the multipliers.
 
-        All arguments are tensors of shape (n_outputs,): the current
-        multipliers, the fixed ``loss_weights``, the unweighted losses of this
-        step, those of the first step and the gradient norms ``g_k``.
+        Parameters
+        ----------
+        multipliers : tensor of shape (n_outputs,)
+            The current multipliers.
+        base : tensor of shape (n_outputs,)
+            The fixed ``loss_weights``.
+        losses : tensor of shape (n_outputs,)
+            The unweighted losses of this step.
+        initial_losses : tensor of shape (n_outputs,)
+            The unweighted losses of the first step.
+        grad_norms : tensor of shape (n_outputs,)
+            The gradient norms ``g_k``.
+        ops : module
+            ``keras.ops`` (or a module with the same functions).
+
+        Returns
+        -------
+        tensor of shape (n_outputs,)
+            The updated multipliers.
         """
         multipliers, base, losses, initial_losses, grad_norms = (
             ops.convert_to_tensor(a, "float32")
@@ -271,6 +331,8 @@ class GradNorm(WeightingRule):
 
 
 # One registry of names; adding a rule is adding one entry.
+#: The weighting rules by name: ``{"inverse_loss": InverseLoss, "dwa": DWA,
+#: "uncertainty": Uncertainty, "gradnorm": GradNorm}``.
 RULES = {
     "inverse_loss": InverseLoss,
     "dwa": DWA,
@@ -291,6 +353,7 @@ def check_weighting(weighting):
     Returns
     -------
     WeightingRule
+        A new rule object, with the given options and no training state.
 
     Examples
     --------
