@@ -88,8 +88,8 @@ def _per_output(estimator: Any, X: Any, y: Any) -> list[dict[str, Any]]:
     weights = estimator.class_weight_
     weights = [weights] if single else (weights or [None] * len(names))
     truth = _columns(y, len(names))
-    pred = np.asarray(estimator.predict(X))
-    pred = [pred] if pred.ndim == 1 else list(pred.T)
+    predicted = np.asarray(estimator.predict(X))
+    pred = [predicted] if predicted.ndim == 1 else list(predicted.T)
     outputs = []
     for k, name in enumerate(names):
         if classes[k] is None:  # a regression output of a mixed estimator

@@ -8,9 +8,11 @@ each output has its own loss term, and each term is weighted by its own labels.
 """
 
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
 from skweight._targets import encode_labels, split_target_columns
@@ -20,6 +22,16 @@ __all__ = [
     "EffectiveNumber",
     "InverseFrequency",
     "compute_output_sample_weight",
+]
+
+# What ``class_weight`` accepts (see WeightedMultiOutputClassifier).
+ClassWeight = Union[
+    None,
+    str,
+    "ClassWeightStrategy",
+    Callable[[np.ndarray, np.ndarray], ArrayLike],
+    Mapping[Any, Any],
+    Sequence[Any],
 ]
 
 
@@ -52,7 +64,7 @@ class ClassWeightStrategy(BaseEstimator):
     (1.0, True)
     """
 
-    def raw_weights(self, classes, counts):
+    def raw_weights(self, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Unscaled per-class weights; the one method a strategy implements.
 
         Parameters
@@ -72,7 +84,7 @@ class ClassWeightStrategy(BaseEstimator):
     def _validate_params(self):
         """Check parameters; raise ValueError/TypeError naming the bad one."""
 
-    def __call__(self, classes, counts):
+    def __call__(self, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Per-class weights scaled to mean sample weight 1.
 
         Parameters
@@ -151,7 +163,7 @@ class InverseFrequency(ClassWeightStrategy):
     array([1., 1.])
     """
 
-    def __init__(self, power=1.0, smoothing=0.0):
+    def __init__(self, power: float = 1.0, smoothing: float = 0.0) -> None:
         self.power = power
         self.smoothing = smoothing
 
@@ -189,7 +201,7 @@ class EffectiveNumber(ClassWeightStrategy):
     array([0.945, 1.491])
     """
 
-    def __init__(self, beta=0.999):
+    def __init__(self, beta: float = 0.999) -> None:
         self.beta = beta
 
     def _validate_params(self):
@@ -392,7 +404,9 @@ def check_output_sample_weight(sample_weight, n_samples, n_outputs, *, names=Non
     return sw
 
 
-def compute_output_sample_weight(class_weight, y, *, sample_weight=None):
+def compute_output_sample_weight(
+    class_weight: ClassWeight, y: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> np.ndarray:
     """Per-output sample weights from class weights: never a product.
 
     Column ``k`` of the result is ``w_k[y[:, k]] * sample_weight[:, k]``, where

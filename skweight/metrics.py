@@ -8,6 +8,8 @@ score and select per output. A regression output of
 ``"r2"`` or ``"neg_mean_squared_error"`` score it.
 """
 
+from collections.abc import Callable, Iterable
+
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.pipeline import Pipeline
@@ -116,7 +118,9 @@ class _OutputScorer:
         return f"output_scorer({self.scoring!r}, {self.output!r})"
 
 
-def output_scorer(scoring, output):
+def output_scorer(
+    scoring: str | Callable[..., float], output: int | str
+) -> Callable[..., float]:
     """A scikit-learn scorer that evaluates one output.
 
     Parameters
@@ -151,7 +155,9 @@ def output_scorer(scoring, output):
     return _OutputScorer(scoring, output)
 
 
-def per_output_scorers(scoring, outputs):
+def per_output_scorers(
+    scoring: str | Callable[..., float], outputs: int | Iterable[int | str]
+) -> dict[str, Callable[..., float]]:
     """One scorer per output, named ``"<scoring>_<output>"``.
 
     Parameters
@@ -177,7 +183,7 @@ def per_output_scorers(scoring, outputs):
     """
     if isinstance(outputs, int) and not isinstance(outputs, bool):
         outputs = range(outputs)
-    elif isinstance(outputs, (str, bytes)) or not hasattr(outputs, "__iter__"):
+    elif isinstance(outputs, (str, bytes, bool)) or not isinstance(outputs, Iterable):
         raise TypeError(
             "outputs must be an int or a sequence of output indices or names. Got "
             f"{outputs!r} instead."

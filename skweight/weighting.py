@@ -341,7 +341,7 @@ RULES = {
 }
 
 
-def check_weighting(weighting):
+def check_weighting(weighting: str | WeightingRule) -> WeightingRule:
     """A fresh, unstarted copy of the rule named or given by ``weighting``.
 
     Parameters
