@@ -129,6 +129,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"skweight {release}"
 html_theme_options = {
     "navigation_with_keys": False,
+    "header_links_before_dropdown": 4,
     "show_toc_level": 2,
 }
 html_show_sourcelink = False
@@ -196,7 +197,7 @@ def _guide_pages():
 
 
 def _fill_index(app, docname, source):
-    if docname == "index":
+    if docname == "user_guide":
         pages = "\n".join(f"   {p}" for p in _guide_pages())
         source[0] = source[0].replace("   .. user guide pages\n", pages + "\n")
 

@@ -107,8 +107,11 @@ def test_grid_search_on_ray(penguins, local_results):
     from ray.util.joblib import register_ray
 
     X, Y = penguins
+    # Ray's workers do not inherit sys.path: they import skweight and this
+    # module (for _predict_remotely) from PYTHONPATH.
+    path = os.pathsep.join([SOURCE_ROOT, str(Path(__file__).resolve().parent)])
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": SOURCE_ROOT,
+             runtime_env={"env_vars": {"PYTHONPATH": path,
                                        "TF_CPP_MIN_LOG_LEVEL": "3"}})
     try:
         register_ray()
