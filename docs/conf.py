@@ -84,6 +84,8 @@ FAST_EXAMPLES = ["plot_per_output_report", "plot_per_output_cv"]
 autosummary_generate = True
 autodoc_default_options = {"inherited-members": False}
 autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
+# A method documents itself or is documented once, on the base class.
+autodoc_inherit_docstrings = False
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 # One set of docstring checks, shared with tests/test_docs.py.
@@ -202,7 +204,19 @@ def _fill_index(app, docname, source):
         source[0] = source[0].replace("   .. user guide pages\n", pages + "\n")
 
 
+# scikit-learn's generated metadata-routing setters, and methods a skweight
+# estimator disables (partial_fit): not part of skweight's API pages.
+_SKIPPED_MEMBER = re.compile(r"^(set_\w+_request|partial_fit)$")
+
+
+def _skip_member(app, what, name, obj, skip, options):
+    if what == "class" and _SKIPPED_MEMBER.match(name):
+        return True
+    return None
+
+
 def setup(app):
+    app.connect("autodoc-skip-member", _skip_member)
     # Before Sphinx lists the sources and autosummary reads api.rst.
     app.connect("config-inited", _write_api)
     app.connect("source-read", _fill_index)

@@ -51,10 +51,12 @@ def _methods():
             continue
         for name, member in vars(obj).items():
             member = getattr(member, "__func__", member)
-            # What the API page shows: public methods with their own docstring
-            # (framework hooks such as Keras' get_config are Keras' to document).
-            if (not name.startswith("_") and callable(member)
-                    and getattr(member, "__doc__", None)):
+            # What the API page shows (docs/conf.py): public methods and
+            # descriptors with their own docstring (framework hooks such as
+            # Keras' get_config are Keras' to document), less those skipped.
+            if (not name.startswith("_") and hasattr(type(member), "__get__")
+                    and getattr(member, "__doc__", None)
+                    and not CONF._SKIPPED_MEMBER.match(name)):
                 yield f"{qualname}.{name}"
 
 
