@@ -99,7 +99,7 @@ class WeightingRule(BaseEstimator):
 
     learns_log_variance = False
     needs_grad_norms = False
-    backends = None
+    backends: tuple[str, ...] | None = None
 
     def _validate_params(self):
         """Check the options; raise ValueError/TypeError naming the bad one."""
