@@ -49,7 +49,13 @@ def _methods():
     for qualname, obj in PUBLIC.items():
         if not inspect.isclass(obj):
             continue
-        for name, member in vars(obj).items():
+        members = {}
+        for cls in obj.__mro__:  # as autodoc's :inherited-members: walks it
+            if cls.__name__ in CONF.INHERITED_STOP or cls.__module__ == "builtins":
+                break
+            for name, member in vars(cls).items():
+                members.setdefault(name, member)
+        for name, member in members.items():
             member = getattr(member, "__func__", member)
             # What the API page shows (docs/conf.py): public methods and
             # descriptors with their own docstring (framework hooks such as
