@@ -39,7 +39,8 @@ from skweight.metrics import (  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--out", default=None, help="folder for the PNG files")
-out = parser.parse_args().out or tempfile.mkdtemp(prefix="skweight_")
+# parse_known_args: the script also runs inside pytest (tests/test_examples.py).
+out = parser.parse_known_args()[0].out or tempfile.mkdtemp(prefix="skweight_")
 
 X, Y = load_penguins(return_X_y=True)
 X_train, X_test, Y_train, Y_test = train_test_split(
