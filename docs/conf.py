@@ -82,10 +82,7 @@ FAST_EXAMPLES = ["plot_per_output_report"]
 
 # -- autodoc / autosummary / numpydoc -----------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"inherited-members": False}
 autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
-# A method documents itself or is documented once, on the base class.
-autodoc_inherit_docstrings = False
 # Class pages show skweight's own methods, inherited ones included (fit lives
 # on the engine's base class), but not those of these frameworks' classes.
 INHERITED_STOP = ["BaseWrapper", "BaseEstimator", "Loss"]
@@ -208,13 +205,17 @@ def _fill_index(app, docname, source):
         source[0] = source[0].replace("   .. user guide pages\n", pages + "\n")
 
 
-# scikit-learn's generated metadata-routing setters, and methods a skweight
+# scikit-learn's metadata-routing methods, and methods a skweight
 # estimator disables (partial_fit): not part of skweight's API pages.
-_SKIPPED_MEMBER = re.compile(r"^(set_\w+_request|partial_fit)$")
+_SKIPPED_MEMBER = re.compile(r"^(set_\w+_request|get_metadata_routing|partial_fit)$")
 
 
 def _skip_member(app, what, name, obj, skip, options):
-    if what == "class" and _SKIPPED_MEMBER.match(name):
+    if what != "class":
+        return None
+    # An override without a docstring of its own (raw_weights, end_epoch,
+    # Keras' call) is documented once, on the class that defines the hook.
+    if _SKIPPED_MEMBER.match(name) or getattr(obj, "__doc__", "") is None:
         return True
     return None
 
