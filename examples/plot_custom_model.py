@@ -1,4 +1,5 @@
 """A custom Keras model with per-output class weights.
+===================================================
 
 The model function receives ``meta`` (``n_features_in_``, ``n_classes_``,
 ``output_names_``, ...) and routed ``model__*`` parameters; it returns one

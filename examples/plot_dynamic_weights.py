@@ -1,4 +1,5 @@
 """Watch dynamic loss weights move: ``loss_weights_history_`` next to the losses.
+==============================================================================
 
 Fits :class:`skweight.DynamicWeightClassifier` on the shipped penguins table
 (species, island and sex from four body measurements) with each loss-only

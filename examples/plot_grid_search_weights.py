@@ -1,4 +1,5 @@
 """Tune how strongly to rebalance, per output, with Pipeline + GridSearchCV.
+=========================================================================
 
 ``InverseFrequency(power=p)`` moves from no weighting (p=0) to full inverse
 frequency (p=1); ``GridSearchCV`` tunes ``class_weight__power`` and refits on

@@ -488,6 +488,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         Returns
         -------
         self
+            The fitted estimator.
 
         Raises
         ------
@@ -500,7 +501,21 @@ class BaseWeightedEstimator(SkweightWrapper):
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
 
     def initialize(self, X, y):
-        """Build and compile the network for ``(X, y)`` without training it."""
+        """Build and compile the network for ``(X, y)`` without training it.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training features (their shape and scaling shape the network).
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
+n_outputs)
+            Targets (their outputs and classes shape the heads).
+
+        Returns
+        -------
+        self
+            The estimator, with an untrained ``model_``.
+        """
         return self._fit(X, y, None, epochs=0)
 
     def __setstate__(self, state):

@@ -205,11 +205,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes), or a list with one such array
-        per output when ``y`` was two-dimensional.
+        ndarray of shape (n_samples, n_classes) or list of ndarray
+            The probabilities; a list with one such array per output when
+            ``y`` was two-dimensional.
         """
         return self._predict_probas(X)
 
@@ -218,6 +220,16 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
 
         When the outputs' labels are of different kinds (say str and bool), the
         array is of dtype object and each column keeps its own values.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted label of each output.
         """
         columns = self._predict_columns(X)
         if self.y_ndim_ == 1:
@@ -229,8 +241,22 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
     def score(self, X, y, sample_weight=None):
         """Accuracy; subset accuracy (all outputs right) for multi-output ``y``.
 
-        ``X``, ``y`` and ``sample_weight`` (shape (n_samples,)) are checked as
-        ``fit`` checks them.
+        ``X``, ``y`` and ``sample_weight`` are checked as ``fit`` checks them.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
+n_outputs)
+            The true labels, one column per output.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        float
+            The fraction of samples whose every output is right.
         """
         columns, sample_weight = score_targets(self, X, y, sample_weight)
         predicted = self._predict_columns(X)

@@ -309,12 +309,18 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         started afresh at every ``fit`` (also with ``warm_start=True``);
         ``weighting_`` is that copy.
         ``"gradnorm"`` needs the TensorFlow or PyTorch backend.
+    class_weight : None, str, strategy, callable, dict or list, default=None
+        As in :class:`~skweight.WeightedMultiOutputClassifier`.
     loss_weights : None, list of float or dict, default=None
         Fixed per-output factors ``c_k`` (1 when None): the weight in the loss
         is ``lambda_k = c_k * m_k`` with ``m_k`` the rule's multiplier.
+    optimizer, loss, metrics, batch_size, validation_batch_size, verbose, \
+callbacks, validation_split, shuffle, run_eagerly, epochs, warm_start, \
+random_state : see WeightedMultiOutputClassifier
+        As in :class:`~skweight.WeightedMultiOutputClassifier`.
     **kwargs
-        Every other parameter of
-        :class:`~skweight.WeightedMultiOutputClassifier`.
+        Routed parameters (``model__*``, ``fit__*``, ``weighting__*``, ...), as
+        in :class:`~skweight.WeightedMultiOutputClassifier`.
 
     Attributes
     ----------

@@ -89,17 +89,21 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         Weight of each output's loss in the optimised total; a list with one
         float >= 0 per output or ``{output_name: float}`` (outputs not named
         weigh 1).
+    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
+        As in :class:`WeightedMultiOutputClassifier`.
     loss : None, str, keras.losses.Loss, list or dict, default=None
         ``None`` gives each classification output its cross-entropy and each
         regression output :class:`keras.losses.MeanSquaredError`. A list (one
         entry per output) or a dict keyed by output name (or output layer
         name) overrides some outputs; ``None`` entries and outputs not named
         keep their default. A single loss applies to every output, as in Keras.
+    metrics, batch_size, validation_batch_size, verbose, callbacks, \
+validation_split, shuffle, run_eagerly, epochs, warm_start, \
+random_state : see WeightedMultiOutputClassifier
+        As in :class:`WeightedMultiOutputClassifier`.
     **kwargs
-        Every other parameter of :class:`WeightedMultiOutputClassifier`
-        (``optimizer``, ``metrics``, ``batch_size``, ``epochs``,
-        ``validation_split``, ``callbacks``, ``random_state``, ``warm_start``,
-        ``verbose``, ``model__*``, ``optimizer__*``, ``fit__*``, ...).
+        Routed parameters (``model__*``, ``optimizer__*``, ``fit__*``, ...), as
+        in :class:`WeightedMultiOutputClassifier`.
 
     Attributes
     ----------
@@ -125,7 +129,7 @@ n_features_in_, feature_names_in_
 
     See Also
     --------
-    WeightedMultiOutputClassifier : every output a classification output.
+    WeightedMultiOutputClassifier : Every output a classification output.
 
     Examples
     --------
@@ -275,6 +279,7 @@ n_features_in_, feature_names_in_
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
 
         Returns
         -------
@@ -299,6 +304,11 @@ n_features_in_, feature_names_in_
     def predict_proba(self, X):
         """Class probabilities of the classification outputs.
 
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes), or list
@@ -319,13 +329,17 @@ n_features_in_, feature_names_in_
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples.
         y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
 n_outputs)
+            The true targets, one column per output.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples, for every output.
 
         Returns
         -------
         float
+            The mean of the outputs' scores.
         """
         columns, sample_weight = score_targets(self, X, y, sample_weight)
         predicted = self._predict_columns(X)
