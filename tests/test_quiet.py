@@ -52,7 +52,7 @@ def test_demo_and_cross_validation_print_nothing_on_stderr():
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
                                                       env.get("PYTHONPATH")]))
     run = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True,
-                         text=True, env=env, cwd=ROOT, timeout=300)
+                         text=True, env=env, cwd=ROOT, timeout=900)
     assert run.returncode == 0, run.stderr
     assert "Balanced accuracy" in run.stdout
     assert run.stderr == ""

@@ -1,0 +1,33 @@
+"""The README's quick start runs as a script and prints what it computes."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def quick_start():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_quick_start_runs_as_a_script_and_prints(tmp_path):
+    # Fewer epochs than the README: the test checks that it runs and prints,
+    # not how well it learns.
+    code = quick_start()
+    assert "epochs=50" in code
+    script = tmp_path / "quick_start.py"
+    script.write_text(code.replace("epochs=50", "epochs=2"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    run = subprocess.run([sys.executable, str(script)], capture_output=True,
+                         text=True, cwd=tmp_path, env=env, timeout=900)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert "Adelie" in lines[0]
+    assert "Torgersen" in run.stdout
+    assert lines[-1].startswith("island balanced accuracy: ")
