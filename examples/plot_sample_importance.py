@@ -98,7 +98,7 @@ for i, (label, scores) in enumerate(results.items()):
 right.set_xticks(x, Y.columns)
 right.set_ylabel(f"balanced accuracy ({len(X_test)} held-out rows)")
 right.set_ylim(0, 1)
-right.legend(loc="lower right")
+right.legend(loc="upper left")
 fig.suptitle("Fair data: class weight x per-row importance")
 fig.tight_layout()
 
