@@ -31,3 +31,20 @@ def test_quick_start_runs_as_a_script_and_prints(tmp_path):
     assert "Adelie" in lines[0]
     assert "Torgersen" in run.stdout
     assert lines[-1].startswith("island balanced accuracy: ")
+
+
+def test_check_estimator_line_is_what_test_common_runs():
+    from test_common import ESTIMATORS
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("from sklearn.utils.estimator_checks import", 1)[1]
+    assert "est = WeightedMultiOutputClassifier(epochs=20)\n" in block
+    assert (
+        "check_estimator(est, expected_failed_checks=expected_failed_checks(est))"
+        in block
+    )
+    assert {type(est).__name__ for est in ESTIMATORS} == {
+        "WeightedMultiOutputClassifier", "DynamicWeightClassifier",
+        "WeightedMixedOutputEstimator",
+    }
+    assert all(est.epochs == 20 for est in ESTIMATORS)
