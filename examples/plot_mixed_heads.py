@@ -64,7 +64,7 @@ print("\noutput types:", dict(zip(est.output_names_, est.output_types_,
 print("class weights of cut:", {k: round(v, 2) for k, v in
                                 est.class_weight_[0].items()})
 pred = est.predict(X_test)
-print("\npredicted:\n", pred[:3], "\ntrue:\n", Y_test.iloc[:3])
+print("\npredicted:\n", pred.iloc[:3], "\ntrue:\n", Y_test.iloc[:3])
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
 x = np.arange(len(scoring))
@@ -76,7 +76,7 @@ left.set_ylabel("score (3-fold CV)")
 left.set_ylim(0, 1)
 left.legend(fontsize="small", loc="lower left")
 price = Y_test["price"].to_numpy()
-right.scatter(price, pred[:, 2].astype(float), s=4, alpha=0.4)
+right.scatter(price, pred["price"].astype(float), s=4, alpha=0.4)
 right.plot([price.min(), price.max()], [price.min(), price.max()], color="k",
            lw=1)
 right.set_xlabel("true price ($)")
