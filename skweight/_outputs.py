@@ -21,7 +21,7 @@ from skweight._multilabel import (
     expand_label_losses,
 )
 from skweight._targets import encode_labels
-from skweight._validation import per_output
+from skweight._validation import did_you_mean, per_output
 
 __all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput"]
 
@@ -137,6 +137,23 @@ class RegressionOutput:
         return np.asarray(raw, dtype=np.float64).reshape(-1) * self.scale + self.mean
 
 
+def _check_loss_name(entry, output_name):
+    """Refuse a loss name Keras does not know, naming the closest ones."""
+    if not isinstance(entry, str):
+        return
+    try:
+        keras.losses.get(entry)
+    except ValueError:
+        known = [n for n in dir(keras.losses) if n.islower()
+                 and not n.startswith("_") and n not in ("get", "serialize",
+                                                         "deserialize")]
+        raise ValueError(
+            f"loss for output {output_name!r} must be a Keras loss name (such as "
+            "'sparse_categorical_crossentropy'), a keras Loss or a function. "
+            f"Got {entry!r} instead." + did_you_mean(entry, known)
+        ) from None
+
+
 def _widths(model):
     outputs = getattr(model, "outputs", None)
     return None if outputs is None else [out.shape[-1] for out in outputs]
@@ -211,6 +228,8 @@ class OutputSet:
         widths = _widths(model) or [None] * len(self)
         entries = per_output(user_loss, self.names, param="loss",
                              aliases=self.layer_names)
+        for name, entry in zip(self.names, entries, strict=True):
+            _check_loss_name(entry, name)
         losses = [
             output.default_loss(width) if entry is None else entry
             for output, width, entry in zip(self.outputs, widths, entries,
