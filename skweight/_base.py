@@ -42,6 +42,7 @@ from skweight import (
 )
 from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._network import build_default_network
+from skweight._outputs import check_loss_names
 from skweight._scikeras_compat import (
     SkweightWrapper,
     builder_takes,
@@ -340,7 +341,7 @@ class BaseWeightedEstimator(SkweightWrapper):
             params, destination="model",
             pass_filter=getattr(self, "_user_params", set()), strict=True,
         )
-        if build_fn is build_default_network:
+        if getattr(build_fn, "func", build_fn) is build_default_network:
             _check_network_settings(build_params)
         if builder_takes(build_fn, "meta"):
             build_params["meta"] = meta
@@ -365,6 +366,7 @@ class BaseWeightedEstimator(SkweightWrapper):
 
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
+        check_loss_names(self.loss)
         kwargs = self._get_compile_kwargs()
         if model is not None:
             loss, loss_weights, metrics = meta["_outputs_"].compile_losses(

@@ -97,6 +97,19 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         linear unit. A user model returns one output per target column, in
         column order; a regression output must have 1 unit (and is trained on
         the standardised target).
+
+        The built-in network's settings, given to the estimator as routed
+        parameters (``WeightedMixedOutputEstimator(model__dropout=0.2)``, or
+        ``model__<name>`` in a ``GridSearchCV`` grid); any other
+        ``model__*`` key is refused with the list of these:
+
+        - ``model__hidden_layer_sizes`` : tuple of int, default=(64, 64); the
+          units of the shared dense layers;
+        - ``model__activation`` : str, default="relu"; their activation;
+        - ``model__dropout`` : float in [0, 1), default=0.0; the dropout rate
+          after each shared layer;
+        - ``model__label_layout`` : {"auto", "packed", "heads"},
+          default="auto"; ignored here (no multilabel indicator ``y``).
     output_types : None, str, list or dict, default=None
         The kind of each output: ``"classification"``, ``"regression"`` or
         ``"auto"``; one value for every output, a list with one per output, or
