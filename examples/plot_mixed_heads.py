@@ -71,10 +71,12 @@ x = np.arange(len(scoring))
 for i, (title, res) in enumerate(results.items()):
     left.bar(x + (i - 1) * 0.27, [res[f"test_{n}"].mean() for n in scoring], 0.27,
              label=title)
-left.set_xticks(x, list(scoring))
+left.set_xticks(x, [name.replace("balanced_accuracy_", "balanced accuracy\n")
+                     .replace("r2_", "R²\n") for name in scoring])
 left.set_ylabel("score (3-fold CV)")
-left.set_ylim(0, 1)
-left.legend(fontsize="small", loc="lower left")
+left.set_ylim(0, 1.3)
+left.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+left.legend(fontsize="small", loc="upper left")
 price = Y_test["price"].to_numpy()
 right.scatter(price, pred["price"].astype(float), s=4, alpha=0.4)
 right.plot([price.min(), price.max()], [price.min(), price.max()], color="k",

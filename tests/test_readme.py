@@ -28,8 +28,11 @@ def test_quick_start_runs_as_a_script_and_prints(tmp_path):
                          text=True, cwd=tmp_path, env=env, timeout=900)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert "Adelie" in lines[0]
-    assert "Torgersen" in run.stdout
+    # Labels of the three outputs for the first row, then island's weights.
+    assert re.match(r"\[\['(Adelie|Chinstrap|Gentoo)' '(Biscoe|Dream|Torgersen)' "
+                    r"'(female|male)'\]", lines[0])
+    assert re.match(r"\{'Biscoe': [\d.]+, 'Dream': [\d.]+, 'Torgersen': [\d.]+\}$",
+                    lines[3])
     assert lines[-1].startswith("island balanced accuracy: ")
 
 
