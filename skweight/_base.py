@@ -21,6 +21,7 @@ estimators say which kinds they have (:meth:`_encode_targets`).
 """
 
 import dataclasses
+import inspect
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -42,6 +43,7 @@ from skweight import (
 )
 from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._network import build_default_network
+from skweight._outputs import check_loss_names
 from skweight._scikeras_compat import (
     SkweightWrapper,
     builder_takes,
@@ -51,6 +53,7 @@ from skweight._scikeras_compat import (
 from skweight._targets import layer_names, split_target_columns
 from skweight._validation import (
     check_parameter,
+    did_you_mean,
     per_output,
     resolve_loss_weights,
     seed_from_random_state,
@@ -194,6 +197,20 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
         shuffle=False,  # the pipeline shuffles
         **args,
     ).history
+
+
+def _check_network_settings(settings):
+    """Refuse a ``model__*`` key the built-in network does not take."""
+    valid = [p for p in inspect.signature(build_default_network).parameters
+             if p != "meta"]
+    unknown = [key for key in settings if key not in valid]
+    if unknown:
+        raise ValueError(
+            "The built-in network (model=None) takes "
+            f"{', '.join('model__' + p for p in valid)}. Got unknown setting(s) "
+            f"{['model__' + k for k in unknown]} instead."
+            + did_you_mean(f"model__{unknown[0]}", [f"model__{p}" for p in valid])
+        )
 
 
 class BaseWeightedEstimator(SkweightWrapper):
@@ -346,6 +363,8 @@ class BaseWeightedEstimator(SkweightWrapper):
             params, destination="model",
             pass_filter=getattr(self, "_user_params", set()), strict=True,
         )
+        if getattr(build_fn, "func", build_fn) is build_default_network:
+            _check_network_settings(build_params)
         if builder_takes(build_fn, "meta"):
             build_params["meta"] = meta
         if builder_takes(build_fn, "compile_kwargs"):
@@ -369,6 +388,7 @@ class BaseWeightedEstimator(SkweightWrapper):
 
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
+        check_loss_names(self.loss)
         kwargs = self._get_compile_kwargs()
         if model is not None:
             loss, loss_weights, metrics = meta["_outputs_"].compile_losses(

@@ -31,10 +31,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
     Parameters
     ----------
     model : None, keras.Model or callable, default=None
-        ``None`` builds the built-in network (a shared dense trunk on
-        standardised inputs, one head per output; options routed as
-        ``model__hidden_layer_sizes``, ``model__activation``,
-        ``model__dropout``, ``model__label_layout``). Otherwise a
+        ``None`` builds the built-in network: a shared dense trunk on
+        standardised inputs, one head per output. Otherwise a
         ``keras.Model`` or a function returning one, optionally taking
         ``meta``, ``compile_kwargs`` and routed ``model__*`` parameters, as in
         scikeras. A user model returns one output
@@ -43,6 +41,21 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         target is a sigmoid (binary cross-entropy), unless ``loss`` says
         otherwise. For a multilabel indicator ``y`` a user model may instead
         return one (n_samples, n_labels) sigmoid output.
+
+        The built-in network's settings, given to the estimator as routed
+        parameters (``WeightedMultiOutputClassifier(model__dropout=0.2)``, or
+        ``model__<name>`` in a ``GridSearchCV`` grid); any other
+        ``model__*`` key is refused with the list of these:
+
+        - ``model__hidden_layer_sizes`` : tuple of int, default=(64, 64); the
+          units of the shared dense layers;
+        - ``model__activation`` : str, default="relu"; their activation;
+        - ``model__dropout`` : float in [0, 1), default=0.0; the dropout rate
+          after each shared layer;
+        - ``model__label_layout`` : {"auto", "packed", "heads"},
+          default="auto"; for a multilabel indicator ``y``, one sigmoid layer
+          for all labels (``"packed"``, what ``"auto"`` means) or one head per
+          label (``"heads"``).
     class_weight : None, str, strategy, callable, dict or list, default=None
         ``None``; a strategy for every output: ``"balanced"``, ``"inverse"``,
         ``"sqrt_inverse"``, ``"effective_number"``, a strategy object such as

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
 from skweight._targets import encode_labels, split_target_columns
-from skweight._validation import describe, per_output
+from skweight._validation import describe, did_you_mean, per_output
 
 __all__ = [
     "ClassWeightStrategy",
@@ -300,6 +300,7 @@ def class_weights_for_output(entry, classes, counts, *, output_name="output_0"):
             raise ValueError(
                 f"{where} must be one of {sorted(STRATEGIES)}, a strategy object, a "
                 f"callable or a dict. Got {entry!r} instead."
+                + did_you_mean(entry, STRATEGIES)
             )
         return STRATEGIES[entry]()(classes, counts)
     if isinstance(entry, ClassWeightStrategy):

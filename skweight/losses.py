@@ -27,12 +27,17 @@ compiled with one saves to and loads from a ``.keras`` file once
 ``skweight.losses`` has been imported.
 """
 
+from skweight import _env
 
-import keras
-import numpy as np
-from keras import ops
+# A public module imported on its own (``from skweight.losses import ...``)
+# may be the first to load Keras: TensorFlow starts quietly here too.
+_env.configure_logging()
 
-from skweight._weights import _check_real
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+from skweight._weights import _check_real  # noqa: E402
 
 __all__ = [
     "BatchBalancedCrossentropy",

@@ -34,6 +34,8 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
+from skweight._validation import did_you_mean
+
 __all__ = [
     "DWA",
     "GradNorm",
@@ -414,7 +416,7 @@ def check_weighting(weighting: str | WeightingRule) -> WeightingRule:
         if weighting not in RULES:
             raise ValueError(
                 f"weighting must be one of {sorted(RULES)} or a WeightingRule. "
-                f"Got {weighting!r} instead."
+                f"Got {weighting!r} instead." + did_you_mean(weighting, RULES)
             )
         return RULES[weighting]()
     if isinstance(weighting, WeightingRule):
