@@ -65,6 +65,7 @@ PUBLIC_MODULES = [
     "skweight.weighting",
     "skweight.datasets",
     "skweight.exceptions",
+    "skweight.utils",
 ]
 
 # The user guide, in reading order; pages not named here follow by name.

@@ -13,13 +13,15 @@ matrix per output on one figure. The last figure is
 :class:`skweight.DynamicWeightClassifier`: its output loss weights per epoch
 next to each output's loss.
 
-Run: ``python examples/plot_per_output_report.py [--out DIR]`` (the figures
-are saved as PNG files in ``DIR``, a temporary folder by default).
+Run: ``python examples/plot_per_output_report.py [--out FILE]``: the
+confusion matrices are saved to ``FILE`` (default
+``plot_per_output_report.png`` in the working folder) and the loss-weight plot
+beside it, as ``<FILE stem>_loss_weights.png``.
 """
 
 import argparse
 import os
-import tempfile
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -36,11 +38,6 @@ from skweight.metrics import (  # noqa: E402
     per_output_report,
     plot_loss_weights,
 )
-
-parser = argparse.ArgumentParser()
-parser.add_argument("--out", default=None, help="folder for the PNG files")
-# parse_known_args: the script also runs inside pytest (tests/test_examples.py).
-out = parser.parse_known_args()[0].out or tempfile.mkdtemp(prefix="skweight_")
 
 X, Y = load_penguins(return_X_y=True)
 X_train, X_test, Y_train, Y_test = train_test_split(
@@ -63,7 +60,6 @@ with pd.option_context("display.width", 120, "display.precision", 3):
 # One confusion matrix per output
 # -------------------------------
 disp = PerOutputConfusionMatrixDisplay.from_estimator(clf, X_test, Y_test)
-disp.figure_.savefig(os.path.join(out, "per_output_confusion.png"), dpi=80)
 
 # %%
 # Dynamic loss weights next to the output losses
@@ -72,5 +68,17 @@ dyn = DynamicWeightClassifier(
     weighting="dwa", class_weight="balanced", epochs=30, random_state=0
 ).fit(X_train, Y_train)
 axes = plot_loss_weights(dyn)
-axes[0].figure.savefig(os.path.join(out, "loss_weights.png"), dpi=80)
-print(f"figures saved in {out}")
+
+# %%
+# Run as a script, the example also saves its figures (sphinx-gallery, which
+# draws them in the docs, runs examples without a ``__file__``).
+if __name__ == "__main__" and "__file__" in globals():
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--out", default=Path(__file__).stem + ".png",
+                        help="PNG file for the confusion matrices "
+                        "(default: %(default)s)")
+    out = Path(parser.parse_known_args()[0].out).resolve()
+    disp.figure_.savefig(out, dpi=100)
+    weights_out = out.with_name(out.stem + "_loss_weights.png")
+    axes[0].figure.savefig(weights_out, dpi=100)
+    print(f"figures saved to {out} and {weights_out}")
