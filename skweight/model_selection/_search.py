@@ -508,8 +508,10 @@ class WeightGridSearchCV(BaseSearchCV):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training features.
         y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
 n_outputs)
+            Labels (and, for the mixed estimator, regression targets).
         **params
             As ``GridSearchCV.fit``: ``groups`` goes to the splitter;
             ``sample_weight`` (shape (n_samples,) or (n_samples, n_outputs))
@@ -518,7 +520,8 @@ n_outputs)
 
         Returns
         -------
-        self
+        WeightGridSearchCV
+            The fitted search (``self``).
         """
         plan = self._plan(X, y, params)
         candidates, splits, groups = plan.candidates, plan.splits, plan.groups

@@ -115,6 +115,7 @@ class MultiOutputStratifiedKFold(BaseCrossValidator):
         Returns
         -------
         int
+            The number of folds.
         """
         return self.n_splits
 
@@ -125,8 +126,7 @@ class MultiOutputStratifiedKFold(BaseCrossValidator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Only its length is used.
-        y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
-n_outputs)
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
             The labels of every output; stratification uses all of them.
         groups : object
             Ignored, for compatibility.
@@ -134,7 +134,9 @@ n_outputs)
         Yields
         ------
         train : ndarray of int
+            The training indices of the fold.
         test : ndarray of int
+            The test indices of the fold.
         """
         if y is None:
             raise ValueError(
