@@ -39,7 +39,6 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 def test_enough_checks_run():
-    from sklearn.base import is_classifier
     from sklearn.utils.estimator_checks import estimator_checks_generator
 
     for est in ESTIMATORS:
