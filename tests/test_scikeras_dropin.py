@@ -103,9 +103,12 @@ def test_subclass_keras_build_fn_is_used(Est, penguins_small):
 
     class Mine(Est):
         def _keras_build_fn(self, meta):
-            model = _heads_model(meta)
-            model.layers[-1].name = "mine"
-            return model
+            inputs = keras.Input(meta["X_shape_"][1:])
+            h = keras.layers.Dense(8, activation="relu", name="mine")(inputs)
+            return keras.Model(inputs, [
+                keras.layers.Dense(k, activation="softmax")(h)
+                for k in meta["n_classes_"]
+            ])
 
     est = Mine(**ONE_EPOCH).fit(X, Y[["species", "sex"]])
     assert "mine" in [layer.name for layer in est.model_.layers]
