@@ -8,6 +8,7 @@ score and select per output. A regression output of
 ``"r2"`` or ``"neg_mean_squared_error"`` score it.
 """
 
+import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.pipeline import Pipeline
@@ -51,9 +52,22 @@ class _RegressionOutputView(RegressorMixin, BaseEstimator):
 
 
 def _predict_output(estimator, X, index):
-    # Each output in its own dtype (labels, or floats): a column of predict's
-    # array is object when the outputs' kinds differ, which metrics refuse.
-    return estimator._predict_columns(X)[index]
+    """Output ``index`` of the public ``predict``, in that output's own dtype.
+
+    A column of ``predict``'s array is object when the outputs' kinds differ
+    (labels beside floats), which metrics refuse: it is cast back to the
+    output's classes' dtype (floats for a regression output).
+    """
+    predicted = estimator.predict(X)
+    if estimator.y_ndim_ == 1:
+        return np.asarray(predicted)
+    column = (predicted.iloc[:, index] if hasattr(predicted, "iloc")
+              else np.asarray(predicted)[:, index])
+    column = np.asarray(column)
+    types = getattr(estimator, "output_types_", None)
+    if types is not None and types[index] == "regression":
+        return column.astype(np.float64)
+    return column.astype(estimator.classes_[index].dtype)
 
 
 class _OutputScorer:
