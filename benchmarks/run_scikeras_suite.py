@@ -89,6 +89,11 @@ DELIBERATE = [
         "encodes each output itself and gives X to the model as it is (a model "
         "with several inputs slices one Input, docs/custom_models.md)"
     )),
+    (r"test_loss_routed_params_dict", (
+        "skweight compiles one loss per output, in a list (outputs a dict "
+        "leaves out get their default loss), so model_.loss is a list, not the "
+        "dict given; the losses and their routed parameters are the ones given"
+    )),
     (r"test_class_weight_balanced|test_kwargs\[KerasClassifier", (
         "on TensorFlow skweight gives Model.fit a tf.data pipeline that holds "
         "the batches and the per-output weights; the test mocks Model.fit and "

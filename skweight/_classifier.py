@@ -4,7 +4,11 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
-from skweight._outputs import ClassificationOutput, OutputSet
+from skweight._outputs import (
+    ClassificationOutput,
+    OutputSet,
+    classification_target_type,
+)
 
 __all__ = ["WeightedMultiOutputClassifier"]
 
@@ -186,10 +190,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         ]
         outputs = [o for o, _ in encoded]
         labels = [lab for _, lab in encoded]
-        return OutputSet(outputs, _target_type(outputs, targets.ndim)), [
+        return OutputSet(outputs, classification_target_type(outputs)), [
             lab.codes for lab in labels], labels
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, **kwargs):
         """Class probabilities.
 
         For a multilabel ``y`` this follows scikit-learn's multi-output
@@ -211,15 +215,15 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         ndarray of shape (n_samples, n_classes), or a list with one such array
         per output when ``y`` was two-dimensional.
         """
-        return self._predict_probas(X)
+        return self._predict_probas(X, **kwargs)
 
-    def predict(self, X):
+    def predict(self, X, **kwargs):
         """Predicted labels, shape (n_samples,) or (n_samples, n_outputs).
 
         When the outputs' labels are of different kinds (say str and bool), the
         array is of dtype object and each column keeps its own values.
         """
-        columns = self._predict_columns(X)
+        columns = self._predict_columns(X, **kwargs)
         if self.y_ndim_ == 1:
             return columns[0]
         kinds = {c.dtype.kind for c in columns}
@@ -238,13 +242,3 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         for true, pred in zip(columns, predicted, strict=True):
             correct &= np.asarray(true) == pred
         return float(np.average(correct, weights=sample_weight))
-
-
-def _target_type(outputs, ndim):
-    if ndim == 1:
-        return "binary" if outputs[0].n_classes == 2 else "multiclass"
-    multilabel = len(outputs) > 1 and all(
-        o.classes.dtype.kind in "biuf" and o.classes.tolist() == [0, 1]
-        for o in outputs
-    )
-    return "multilabel-indicator" if multilabel else "multiclass-multioutput"

@@ -83,6 +83,25 @@ def test_meta_of_single_output_as_scikeras(penguins_small):
     np.testing.assert_array_equal(seen["classes_"], ["Adelie", "Chinstrap", "Gentoo"])
 
 
+def test_loss_dict_may_name_the_model_outputs(penguins_small):
+    X, Y = penguins_small
+
+    def build(meta):
+        inputs = keras.Input(meta["X_shape_"][1:])
+        return keras.Model(inputs, keras.layers.Dense(3, activation="softmax",
+                                                      name="kind")(inputs))
+
+    est = WeightedMultiOutputClassifier(
+        model=build, loss={"kind": keras.losses.CategoricalCrossentropy},
+        loss__label_smoothing=0.1, **ONE_EPOCH,
+    ).fit(X, Y["species"])
+    assert est.model_.loss[0].get_config()["label_smoothing"] == 0.1
+    with pytest.raises(ValueError, match=r"unknown output name\(s\) \['nope'\]"):
+        WeightedMultiOutputClassifier(
+            model=build, loss={"nope": "categorical_crossentropy"}, **ONE_EPOCH
+        ).fit(X, Y["species"])
+
+
 # ------------------------------------------------------------- 2. Sequential
 @pytest.mark.parametrize("with_input", [True, False], ids=["Input", "no-Input"])
 def test_sequential_model(with_input, penguins_small):
