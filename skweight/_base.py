@@ -492,7 +492,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            Training features (sparse input is densified).
+            Training features (sparse input is densified); a user model may
+            take N-D ``X`` (images, sequences), the built-in network does not.
         y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
             Targets; DataFrame column names become ``output_names_``.
         sample_weight : array-like of shape (n_samples,) or (n_samples, \

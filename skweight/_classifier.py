@@ -39,9 +39,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         standardised inputs, one head per output; options routed as
         ``model__hidden_layer_sizes``, ``model__activation``,
         ``model__dropout``, ``model__label_layout``). Otherwise a
-        ``keras.Model`` or a function returning one, optionally taking
-        ``meta``, ``compile_kwargs`` and routed ``model__*`` parameters, as in
-        scikeras. A user model returns one output
+        ``keras.Model`` (a ``Sequential`` too) or a function returning one,
+        optionally taking ``meta`` (scikeras' keys: ``X_shape_``,
+        ``n_outputs_expected_``, ...), ``compile_kwargs`` and routed
+        ``model__*`` parameters, as in scikeras; ``None`` in a subclass that
+        defines ``_keras_build_fn`` calls it instead. A user model returns one output
         per target column, in column order; an output with k units is a softmax
         over k classes (sparse categorical cross-entropy), one unit on a binary
         target is a sigmoid (binary cross-entropy), unless ``loss`` says
@@ -209,6 +211,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            Or of the N-D shape a user model takes, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.predict`` (prefer ``predict__*``
+            parameters); prediction then goes through ``Model.predict``, as
+            with prediction callbacks.
 
         Returns
         -------
@@ -222,6 +229,19 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
 
         When the outputs' labels are of different kinds (say str and bool), the
         array is of dtype object and each column keeps its own values.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Or of the N-D shape a user model takes, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.predict`` (prefer ``predict__*``
+            parameters); prediction then goes through ``Model.predict``, as
+            with prediction callbacks.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         columns = self._predict_columns(X, **kwargs)
         if self.y_ndim_ == 1:

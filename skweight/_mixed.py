@@ -276,6 +276,11 @@ n_features_in_, feature_names_in_
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            Or of the N-D shape a user model takes, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.predict`` (prefer ``predict__*``
+            parameters); prediction then goes through ``Model.predict``, as
+            with prediction callbacks.
 
         Returns
         -------
@@ -299,6 +304,15 @@ n_features_in_, feature_names_in_
     @available_if(_has_classification_output)
     def predict_proba(self, X, **kwargs):
         """Class probabilities of the classification outputs.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Or of the N-D shape a user model takes, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.predict`` (prefer ``predict__*``
+            parameters); prediction then goes through ``Model.predict``, as
+            with prediction callbacks.
 
         Returns
         -------
