@@ -12,6 +12,8 @@ Keras target and decoding, in one place.
   and kept in the fitted state.
 """
 
+from collections.abc import Mapping
+
 import keras
 import numpy as np
 
@@ -22,7 +24,7 @@ from skweight._multilabel import (
 )
 from skweight._scikeras_compat import is_categorical_crossentropy
 from skweight._targets import encode_labels
-from skweight._validation import per_output
+from skweight._validation import did_you_mean, per_output
 
 __all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput",
            "classification_target_type"]
@@ -165,6 +167,36 @@ def _output_names(model, layer_names):
     model's own output names (Keras' keys), else skweight's layer names."""
     names = getattr(model, "output_names", None)
     return list(names) if names and len(names) == len(layer_names) else layer_names
+
+
+def check_loss_names(loss):
+    """Refuse a loss name Keras does not know, naming the closest ones.
+
+    ``loss`` is the estimator's parameter in any per-output form; its names
+    are checked before scikeras hands them to Keras.
+    """
+    if isinstance(loss, str):
+        named = [("loss", loss)]
+    elif isinstance(loss, Mapping):
+        named = [(f"loss for output {key!r}", v) for key, v in loss.items()]
+    elif isinstance(loss, (list, tuple)):
+        named = [(f"loss[{k}]", v) for k, v in enumerate(loss)]
+    else:
+        named = []
+    for where, entry in named:
+        if not isinstance(entry, str):
+            continue
+        try:
+            keras.losses.get(entry)
+        except ValueError:
+            known = [n for n in dir(keras.losses) if n.islower()
+                     and not n.startswith("_")
+                     and n not in ("get", "serialize", "deserialize")]
+            raise ValueError(
+                f"{where} must be a Keras loss name (such as "
+                "'sparse_categorical_crossentropy'), a keras Loss or a function. "
+                f"Got {entry!r} instead." + did_you_mean(entry, known)
+            ) from None
 
 
 def _widths(model):

@@ -1,0 +1,24 @@
+"""Model selection for multi-output networks: a stacked grid search, a splitter.
+
+:class:`WeightGridSearchCV` loads Keras; it is imported on first use (PEP 562),
+so that the splitter stays cheap to import.
+"""
+
+from skweight.model_selection._split import MultiOutputStratifiedKFold
+
+__all__ = ["MultiOutputStratifiedKFold", "WeightGridSearchCV"]
+
+
+def __getattr__(name):
+    if name == "WeightGridSearchCV":
+        from skweight import _configure
+
+        _configure()  # the Keras environment, before Keras is imported
+        from skweight.model_selection._search import WeightGridSearchCV
+
+        return WeightGridSearchCV
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)
