@@ -74,6 +74,10 @@ DELIBERATE = [
         "a model that is not a keras.Model raises TypeError in skweight's "
         "wording ('model must be None, a keras.Model or a callable ...')"
     )),
+    (r"test_loss_invalid_string", (
+        "an unknown loss name raises ValueError before training, in skweight's "
+        "wording ('loss must be a Keras loss name ... Did you mean ...')"
+    )),
     (r"test_incompatible_output_dimensions", (
         "a model with the wrong number of outputs raises ValueError before "
         "training, in skweight's wording ('model must return one output per y "
