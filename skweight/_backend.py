@@ -50,7 +50,7 @@ def make_tf_dataset(x, y, sample_weight, *, batch_size, shuffle, seed):
     )
 
 
-def make_forward(model, n_features):
+def make_forward(model, input_shape):
     """A function ``x -> list of output arrays`` for inference.
 
     TensorFlow: a ``tf.function`` with a fixed input signature, traced once
@@ -63,7 +63,7 @@ def make_forward(model, n_features):
 
         fn = tf.function(
             _InferenceCall(model),
-            input_signature=[tf.TensorSpec([None, n_features], tf.float32)],
+            input_signature=[tf.TensorSpec([None, *input_shape], tf.float32)],
         )
     elif backend == "jax":
         import jax
@@ -88,7 +88,7 @@ def make_forward(model, n_features):
     def forward(x):
         x = np.asarray(x, dtype=np.float32)
         chunks = [
-            _as_list(fn(x[start : start + _PREDICT_CHUNK]))
+            as_list(fn(x[start : start + _PREDICT_CHUNK]))
             for start in range(0, max(len(x), 1), _PREDICT_CHUNK)
         ]
         return [
@@ -117,7 +117,7 @@ class _InferenceCall:
         return self.model(x, training=False)
 
 
-def _as_list(outputs):
+def as_list(outputs):
     if isinstance(outputs, dict):
         return list(outputs.values())
     if isinstance(outputs, (list, tuple)):

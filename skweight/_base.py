@@ -23,7 +23,7 @@ estimators say which kinds they have (:meth:`_encode_targets`).
 import dataclasses
 import inspect
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import keras
 import numpy as np
@@ -78,6 +78,9 @@ _STEPS_PER_EXECUTION = 32
 # Keras fit arguments that skweight computes itself; a caller's would clash.
 _RESERVED_FIT_KWARGS = frozenset({"x", "y", "class_weight", "callbacks",
                                   "initial_epoch"})
+# N-D X is for user models; _prepare refuses it for the built-in network.
+_X_CHECKS = {"dtype": np.float32, "accept_sparse": ("csr", "csc", "coo"),
+             "ensure_min_samples": 1, "allow_nd": True}
 _FIT_PARAMS = ("batch_size", "epochs", "verbose", "validation_split", "shuffle",
                "validation_batch_size")
 
@@ -165,7 +168,7 @@ def _train_network(model, X, ys, weights, callbacks, args, initial_epoch, seed):
 
 def _keras_structure(model, ys, weights):
     """Targets and weights as Keras takes them: bare for a single output."""
-    single = len(ys) == 1 and not isinstance(model.output, list)
+    single = len(ys) == 1 and _single_output(model)
     y_in = ys[0] if single else ys
     w_in = None if weights is None else (weights[0] if single else weights)
     return y_in, w_in
@@ -203,6 +206,19 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
         shuffle=False,  # the pipeline shuffles
         **args,
     ).history
+
+
+def _single_output(model):
+    """Whether Keras takes the model's target as one array, not a list."""
+    if isinstance(model, keras.Sequential):
+        return True
+    return not isinstance(model.output, list | tuple | dict)
+
+
+def input_dtype(a):
+    """The dtype of ``X`` or ``y`` as given (scikeras' ``X_dtype_``, ``y_dtype_``)."""
+    dtype = getattr(a, "dtype", None)
+    return dtype if isinstance(dtype, np.dtype) else np.asarray(a).dtype
 
 
 def _check_network_settings(settings):
@@ -302,16 +318,25 @@ class BaseWeightedEstimator(SkweightWrapper):
                 "is None."
             )
         probe = _FeatureProbe()
-        X = validate_data(probe, X, reset=True, dtype=np.float32,
-                          accept_sparse=("csr", "csc", "coo"), ensure_min_samples=1)
+        X_dtype, y_dtype = input_dtype(X), input_dtype(y)
+        X = validate_data(probe, X, reset=True, **_X_CHECKS)
+        if X.ndim > 2 and self._uses_builtin_network():
+            raise ValueError(
+                "The built-in network takes 2-D X (n_samples, n_features). Got X "
+                f"of shape {X.shape} instead; pass a Keras model that takes it as "
+                "model= (see docs/custom_models.md)."
+            )
         if hasattr(X, "toarray"):
             X = X.toarray()
         targets = split_target_columns(y)
         check_consistent_length(X, targets.columns[0])
         names, single = targets.names, targets.ndim == 1
         layers = layer_names(names)
-        # The structure of loss is checked now, its entries at compile time.
-        per_output(self.loss, names, param="loss", aliases=layers)
+        # The structure of loss is checked now, its entries at compile time. A
+        # user model's output names are known once it is built: a dict loss
+        # naming them is checked then.
+        if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
+            per_output(self.loss, names, param="loss", aliases=layers)
         outputs, codes, labels = self._encode_targets(targets, layers)
         entries = self._class_weight_entries(outputs, single)
         sw = check_output_sample_weight(sample_weight, targets.n_samples,
@@ -325,7 +350,11 @@ class BaseWeightedEstimator(SkweightWrapper):
                        else w.astype(np.float32) for w in weights]
         state = {
             "n_features_in_": X.shape[1],
+            "X_shape_": X.shape,
+            "X_dtype_": X_dtype,
+            "y_dtype_": y_dtype,
             "n_outputs_": targets.n_outputs,
+            "n_outputs_expected_": targets.n_outputs,
             "output_names_": list(names),
             "output_layer_names_": layers,
             "y_ndim_": targets.ndim,
@@ -343,8 +372,14 @@ class BaseWeightedEstimator(SkweightWrapper):
         check_warm_start(vars(self), state)
 
     # ------------------------------------------------------- the network
+    def _uses_builtin_network(self):
+        """Whether ``fit`` builds skweight's network: no ``model``, no
+        ``build_fn`` and no ``_keras_build_fn`` of a subclass (scikeras' way)."""
+        return (self.model is None and self.build_fn is None
+                and not hasattr(self, "_keras_build_fn"))
+
     def _check_model_param(self):
-        if self.model is None and self.build_fn is None:
+        if self._uses_builtin_network():
             return build_default_network
         if self.model is not None and not (
             callable(self.model) or isinstance(self.model, keras.Model)
@@ -380,9 +415,14 @@ class BaseWeightedEstimator(SkweightWrapper):
         if model is self.model:
             # The caller's object stays as passed; the fit trains a copy.
             model = copy_user_model(model)
+        if isinstance(model, keras.Sequential) and not model.built:
+            # A Sequential without keras.Input has no outputs until built.
+            model.build((None, *meta["X_shape_"][1:]))
         inputs = getattr(model, "inputs", None) or []
         n_features = meta["n_features_in_"]
-        if len(inputs) == 1 and inputs[0].shape[-1] not in (None, n_features):
+        if len(meta["X_shape_"]) == 2 and len(inputs) == 1 and (
+            inputs[0].shape[-1] not in (None, n_features)
+        ):
             raise ValueError(
                 f"model input must take {n_features} feature(s), the columns of X. "
                 f"Got an input of width {inputs[0].shape[-1]} instead."
@@ -471,9 +511,10 @@ class BaseWeightedEstimator(SkweightWrapper):
             # diverged epoch.
             callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
                          *self._fit_callbacks, *plan.callbacks]
+            targets = outputs.keras_targets(model, codes, self.loss)
             try:
                 logs = _train_network(
-                    plan.trainer, X, outputs.keras_targets(model, codes),
+                    plan.trainer, X, targets,
                     outputs.keras_weights(weights), callbacks, args,
                     initial_epoch, seed,
                 )
@@ -502,7 +543,7 @@ class BaseWeightedEstimator(SkweightWrapper):
     def _commit(self, state, model, history):
         """Install the new fitted state at once (after training succeeded)."""
         # Everything that can fail comes before the first assignment.
-        forward = _backend.make_forward(model, state["n_features_in_"])
+        forward = _backend.make_forward(model, state["X_shape_"][1:])
         self.__dict__.pop("feature_names_in_", None)
         self.__dict__.update(state)
         self.model_ = model
@@ -519,7 +560,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            Training features (sparse input is densified).
+            Training features (sparse input is densified); a user model may
+            take N-D ``X`` (images, sequences), the built-in network does not.
         y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
             Targets; DataFrame column names become ``output_names_``.
         sample_weight : array-like of shape (n_samples,) or (n_samples, \
@@ -566,27 +608,54 @@ n_outputs)
         super().__setstate__(state)
         if "model_" in self.__dict__:
             self._forward_cache = _backend.make_forward(self.model_,
-                                                        self.n_features_in_)
+                                                        self.X_shape_[1:])
 
     # -------------------------------------------------------- predicting
-    def _raw_outputs(self, X):
-        """One raw prediction array per output (fast path)."""
+    def _raw_outputs(self, X, **kwargs):
+        """One raw prediction array per output.
+
+        Through Keras' ``Model.predict`` when there are prediction callbacks
+        (``callbacks``, ``predict__callbacks``), ``predict__*`` parameters or
+        keyword arguments, as in scikeras; otherwise through the fast path.
+        """
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=np.float32,
-                          accept_sparse=("csr", "csc", "coo"), ensure_min_samples=1)
+        X = validate_data(self, X, reset=False, **_X_CHECKS)
+        if X.shape[1:] != tuple(self.X_shape_[1:]):
+            raise ValueError(
+                f"X must be of shape (n_samples, "
+                f"{', '.join(map(str, self.X_shape_[1:]))}) as in fit. Got X of "
+                f"shape {X.shape} instead."
+            )
         if hasattr(X, "toarray"):
             X = X.toarray()
-        return self._outputs_.split(self._forward_cache(X))
+        params = self.get_params()
+        routed = route_params(params, destination="predict", pass_filter=set(),
+                              strict=True)
+        callbacks = getattr(self, "_predict_callbacks", None) or []
+        if callbacks or kwargs or any(not k.startswith("callbacks") for k in routed):
+            args = route_params(params, destination="predict",
+                                pass_filter={"batch_size", "verbose", "steps"},
+                                strict=True)
+            args = {k: v for k, v in args.items()
+                    if v is not None and not k.startswith("callbacks")}
+            args = {"verbose": 0, **args, **kwargs}
+            if args.get("batch_size") == -1:
+                args["batch_size"] = len(X)
+            raw = _backend.as_list(self.model_.predict(X, callbacks=callbacks,
+                                                       **args))
+        else:
+            raw = self._forward_cache(X)
+        return self._outputs_.split(raw)
 
-    def _predict_columns(self, X):
+    def _predict_columns(self, X, **kwargs):
         """Predictions per output, each in its own kind (labels or floats)."""
-        raw = self._raw_outputs(X)
+        raw = self._raw_outputs(X, **kwargs)
         return [o.decode(r) for o, r in zip(self._outputs_.outputs, raw,
                                             strict=True)]
 
-    def _predict_probas(self, X):
+    def _predict_probas(self, X, **kwargs):
         """Class probabilities per output (None for a regression output)."""
-        raw = self._raw_outputs(X)
+        raw = self._raw_outputs(X, **kwargs)
         probas = [o.proba(r) for o, r in zip(self._outputs_.outputs, raw,
                                              strict=True)]
         return probas[0] if self.y_ndim_ == 1 else probas

@@ -4,7 +4,11 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
-from skweight._outputs import ClassificationOutput, OutputSet
+from skweight._outputs import (
+    ClassificationOutput,
+    OutputSet,
+    classification_target_type,
+)
 
 __all__ = ["WeightedMultiOutputClassifier"]
 
@@ -33,9 +37,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
     model : None, keras.Model or callable, default=None
         ``None`` builds the built-in network: a shared dense trunk on
         standardised inputs, one head per output. Otherwise a
-        ``keras.Model`` or a function returning one, optionally taking
-        ``meta``, ``compile_kwargs`` and routed ``model__*`` parameters, as in
-        scikeras. A user model returns one output
+        ``keras.Model`` (a ``Sequential`` too) or a function returning one,
+        optionally taking ``meta`` (scikeras' keys: ``X_shape_``,
+        ``n_outputs_expected_``, ...), ``compile_kwargs`` and routed
+        ``model__*`` parameters, as in scikeras; ``None`` in a subclass that
+        defines ``_keras_build_fn`` calls it instead. A user model returns one output
         per target column, in column order; an output with k units is a softmax
         over k classes (sparse categorical cross-entropy), one unit on a binary
         target is a sigmoid (binary cross-entropy), unless ``loss`` says
@@ -209,10 +215,10 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         ]
         outputs = [o for o, _ in encoded]
         labels = [lab for _, lab in encoded]
-        return OutputSet(outputs, _target_type(outputs, targets.ndim)), [
+        return OutputSet(outputs, classification_target_type(outputs)), [
             lab.codes for lab in labels], labels
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, **kwargs):
         """Class probabilities.
 
         For a multilabel ``y`` this follows scikit-learn's multi-output
@@ -228,7 +234,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            The samples.
+            Or of the N-D shape a user model takes, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.predict`` (prefer ``predict__*``
+            parameters); prediction then goes through ``Model.predict``, as
+            with prediction callbacks.
 
         Returns
         -------
@@ -236,9 +246,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
             The probabilities; a list with one such array per output when
             ``y`` was two-dimensional.
         """
-        return self._predict_probas(X)
+        return self._predict_probas(X, **kwargs)
 
-    def predict(self, X):
+    def predict(self, X, **kwargs):
         """Predicted labels, shape (n_samples,) or (n_samples, n_outputs).
 
         When the outputs' labels are of different kinds (say str and bool), the
@@ -247,14 +257,18 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            The samples.
+            Or of the N-D shape a user model takes, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.predict`` (prefer ``predict__*``
+            parameters); prediction then goes through ``Model.predict``, as
+            with prediction callbacks.
 
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted label of each output.
         """
-        columns = self._predict_columns(X)
+        columns = self._predict_columns(X, **kwargs)
         if self.y_ndim_ == 1:
             return columns[0]
         kinds = {c.dtype.kind for c in columns}
@@ -287,13 +301,3 @@ n_outputs)
         for true, pred in zip(columns, predicted, strict=True):
             correct &= np.asarray(true) == pred
         return float(np.average(correct, weights=sample_weight))
-
-
-def _target_type(outputs, ndim):
-    if ndim == 1:
-        return "binary" if outputs[0].n_classes == 2 else "multiclass"
-    multilabel = len(outputs) > 1 and all(
-        o.classes.dtype.kind in "biuf" and o.classes.tolist() == [0, 1]
-        for o in outputs
-    )
-    return "multilabel-indicator" if multilabel else "multiclass-multioutput"

@@ -23,6 +23,7 @@ from skweight._outputs import (
     ClassificationOutput,
     OutputSet,
     RegressionOutput,
+    classification_target_type,
 )
 from skweight._validation import describe, did_you_mean, per_output
 from skweight._weights import is_strategy_entry
@@ -283,7 +284,7 @@ n_features_in_, feature_names_in_
             outputs.append(output)
             codes.append(code)
             labels.append(lab)
-        return OutputSet(outputs, "mixed-multioutput"), codes, labels
+        return OutputSet(outputs, _target_type(outputs)), codes, labels
 
     def _class_weight_entries(self, outputs, single):
         cw = self.class_weight
@@ -317,13 +318,17 @@ n_features_in_, feature_names_in_
             "y_columns_": outputs.names if isinstance(y, pd.DataFrame) else None,
         }
 
-    def predict(self, X):
+    def predict(self, X, **kwargs):
         """Predict every output: labels for classification, floats for regression.
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            The samples.
+            Or of the N-D shape a user model takes, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.predict`` (prefer ``predict__*``
+            parameters); prediction then goes through ``Model.predict``, as
+            with prediction callbacks.
 
         Returns
         -------
@@ -332,7 +337,7 @@ n_features_in_, feature_names_in_
             dtype) when ``y`` was one, indexed as ``X`` when ``X`` is one;
             otherwise an array (``object`` dtype when labels and floats mix).
         """
-        columns = self._predict_columns(X)
+        columns = self._predict_columns(X, **kwargs)
         if self.y_ndim_ == 1:
             return columns[0]
         if self.y_columns_ is not None:
@@ -345,13 +350,17 @@ n_features_in_, feature_names_in_
                              np.result_type(*columns) if numeric else object)
 
     @available_if(_has_classification_output)
-    def predict_proba(self, X):
+    def predict_proba(self, X, **kwargs):
         """Class probabilities of the classification outputs.
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            The samples.
+            Or of the N-D shape a user model takes, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.predict`` (prefer ``predict__*``
+            parameters); prediction then goes through ``Model.predict``, as
+            with prediction callbacks.
 
         Returns
         -------
@@ -360,7 +369,7 @@ n_features_in_, feature_names_in_
             (n_samples, n_classes) array per output and None at each regression
             output, so that ``predict_proba(X)[k]`` is output ``k``'s.
         """
-        return self._predict_probas(X)
+        return self._predict_probas(X, **kwargs)
 
     def score(self, X, y, sample_weight=None):
         """Mean over outputs of accuracy (classification) and R² (regression).
@@ -394,3 +403,16 @@ n_outputs)
                                         self.output_types_, strict=True)
         ]
         return float(np.mean(scores))
+
+
+def _target_type(outputs):
+    """As ``type_of_target`` where it has a name for ``y``; else
+    ``"mixed-multioutput"`` (labels and quantities side by side)."""
+    kinds = {o.kind for o in outputs}
+    if kinds == {REGRESSION}:
+        return "continuous" if len(outputs) == 1 else "continuous-multioutput"
+    target_type = classification_target_type(outputs) if kinds == {
+        CLASSIFICATION} else "mixed-multioutput"
+    # The packed multilabel layout is the classifier's; here each label keeps
+    # its own head.
+    return "mixed-multioutput" if target_type == "multilabel-indicator" else target_type

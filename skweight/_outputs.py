@@ -22,10 +22,12 @@ from skweight._multilabel import (
     PerLabelLoss,
     expand_label_losses,
 )
+from skweight._scikeras_compat import is_categorical_crossentropy
 from skweight._targets import encode_labels
 from skweight._validation import did_you_mean, per_output
 
-__all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput"]
+__all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput",
+           "classification_target_type"]
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -40,6 +42,8 @@ class ClassificationOutput:
         self.name = name
         self.layer_name = layer_name
         self.classes = classes
+        # The dtype of predicted labels, when not that of the classes.
+        self.label_dtype = None
 
     @classmethod
     def encode(cls, column, name, layer_name):
@@ -71,9 +75,12 @@ class ClassificationOutput:
             return keras.losses.BinaryCrossentropy()
         return keras.losses.SparseCategoricalCrossentropy()
 
-    def keras_target(self, codes, width):
+    def keras_target(self, codes, width, loss=None):
         if width == 1:
             return codes.astype(np.float32).reshape(-1, 1)
+        if width == self.n_classes and is_categorical_crossentropy(loss):
+            # As scikeras: categorical cross-entropy takes one-hot targets.
+            return keras.utils.to_categorical(codes, width).astype(np.float32)
         return codes.astype(np.int32)
 
     def proba(self, raw):
@@ -83,7 +90,8 @@ class ClassificationOutput:
         return np.hstack([1.0 - p, p]) if p.shape[1] == 1 else p
 
     def decode(self, raw):
-        return self.classes[np.argmax(self.proba(raw), axis=1)]
+        labels = self.classes[np.argmax(self.proba(raw), axis=1)]
+        return labels if self.label_dtype is None else labels.astype(self.label_dtype)
 
 
 class RegressionOutput:
@@ -129,7 +137,7 @@ class RegressionOutput:
     def default_loss(self, width):
         return keras.losses.MeanSquaredError()
 
-    def keras_target(self, codes, width):
+    def keras_target(self, codes, width, loss=None):
         return codes.astype(np.float32).reshape(-1, 1)
 
     def proba(self, raw):
@@ -137,6 +145,28 @@ class RegressionOutput:
 
     def decode(self, raw):
         return np.asarray(raw, dtype=np.float64).reshape(-1) * self.scale + self.mean
+
+
+def classification_target_type(outputs):
+    """scikit-learn's ``type_of_target`` of classification outputs.
+
+    One column, whether ``y`` is (n,) or (n, 1), is binary or multiclass;
+    several 0/1 columns are multilabel-indicator.
+    """
+    if len(outputs) == 1:
+        return "binary" if outputs[0].n_classes == 2 else "multiclass"
+    multilabel = all(
+        o.classes.dtype.kind in "biuf" and o.classes.tolist() == [0, 1]
+        for o in outputs
+    )
+    return "multilabel-indicator" if multilabel else "multiclass-multioutput"
+
+
+def _output_names(model, layer_names):
+    """The names a dict ``loss`` may use besides the output names: the
+    model's own output names (Keras' keys), else skweight's layer names."""
+    names = getattr(model, "output_names", None)
+    return list(names) if names and len(names) == len(layer_names) else layer_names
 
 
 def check_loss_names(loss):
@@ -189,6 +219,12 @@ class OutputSet:
         self.outputs = outputs
         self.target_type = target_type
         self.packed = False
+        if target_type == "multilabel-indicator":
+            # 0/1 indicators are predicted as integers whatever their dtype in
+            # y, as scikit-learn's MLPClassifier predicts them.
+            for o in outputs:
+                if o.classes.dtype.kind == "f":
+                    o.label_dtype = np.int64
 
     def __len__(self):
         return len(self.outputs)
@@ -238,7 +274,7 @@ class OutputSet:
             return user_loss, loss_weights, metrics
         widths = _widths(model) or [None] * len(self)
         entries = per_output(user_loss, self.names, param="loss",
-                             aliases=self.layer_names)
+                             aliases=_output_names(model, self.layer_names))
         losses = [
             output.default_loss(width) if entry is None else entry
             for output, width, entry in zip(self.outputs, widths, entries,
@@ -247,13 +283,20 @@ class OutputSet:
         return losses, loss_weights, []
 
     # ----------------------------------------------------------- training
-    def keras_targets(self, model, codes):
-        """The targets Keras trains on: one array per model output."""
+    def keras_targets(self, model, codes, user_loss=None):
+        """The targets Keras trains on: one array per model output.
+
+        ``user_loss`` is the estimator's ``loss``: an output trained with
+        categorical cross-entropy gets one-hot targets.
+        """
         if self.packed:
             return [np.stack(codes, axis=1).astype(np.float32)]
         widths = _widths(model) or [None] * len(self)
-        return [o.keras_target(c, w)
-                for o, c, w in zip(self.outputs, codes, widths, strict=True)]
+        losses = per_output(user_loss, self.names, param="loss",
+                            aliases=_output_names(model, self.layer_names))
+        return [o.keras_target(c, w, loss)
+                for o, c, w, loss in zip(self.outputs, codes, widths, losses,
+                                         strict=True)]
 
     def keras_weights(self, weights):
         """Per-output sample weights laid out as the model's outputs."""

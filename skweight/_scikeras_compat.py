@@ -31,6 +31,7 @@ import random
 import keras
 import numpy as np
 from scikeras import _utils as _scikeras_utils
+from scikeras.utils.transformers import _is_categorical_crossentropy
 from scikeras.wrappers import BaseWrapper
 
 from skweight._validation import seed_from_random_state
@@ -38,6 +39,7 @@ from skweight._validation import seed_from_random_state
 __all__ = [
     "SkweightWrapper",
     "builder_takes",
+    "is_categorical_crossentropy",
     "mend_scikeras",
     "route_params",
     "seed_from_random_state",
@@ -46,6 +48,15 @@ __all__ = [
 
 # scikeras' routing of "<destination>__<param>" parameters (no public API).
 route_params = _scikeras_utils.route_params
+
+
+def is_categorical_crossentropy(loss):
+    """Whether ``loss`` is categorical cross-entropy, by scikeras' rule (its
+    ``KerasClassifier`` one-hot encodes the target for such a loss), the loss
+    class included (scikeras' rule misses it, though it routes its params)."""
+    if isinstance(loss, type):
+        return issubclass(loss, keras.losses.CategoricalCrossentropy)
+    return loss is not None and _is_categorical_crossentropy(loss)
 
 
 def builder_takes(fn, name):

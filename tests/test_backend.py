@@ -16,7 +16,7 @@ def _model():
 def test_forward_matches_the_model_call():
     model = _model()
     x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
-    out = _backend.make_forward(model, 3)(x)
+    out = _backend.make_forward(model, (3,))(x)
     expected = [keras.ops.convert_to_numpy(o) for o in model(x)]
     assert len(out) == 2
     for a, b in zip(out, expected, strict=True):

@@ -255,7 +255,8 @@ FIT_CASES = [
     case("X-nan", X=_with(X, (2, 1), np.nan), match=r"Input X contains NaN"),
     case("X-inf", X=_with(X, (2, 1), np.inf), match=r"Input X contains infinity"),
     case("X-1d", X=X[:, 0], match=r"Expected 2D array, got 1D array instead"),
-    case("X-3d", X=X[:, :, None], match=r"Found array with dim 3"),
+    case("X-3d", X=X[:, :, None],
+         match=r"built-in network takes 2-D X.*Got X of shape \(60, 4, 1\)"),
     case("X-empty", X=X[:0], y=Y1[:0],
          match=r"Found array with 0 sample\(s\) \(shape=\(0, 4\)\) while a "
                r"minimum of 1 is required"),

@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from skweight._multilabel import PackedBinaryCrossentropy
-from skweight._outputs import ClassificationOutput, OutputSet, RegressionOutput
+from skweight._outputs import (
+    ClassificationOutput,
+    OutputSet,
+    RegressionOutput,
+    classification_target_type,
+)
 
 
 def _model(widths):
@@ -24,6 +29,11 @@ def test_classification_output_round_trip():
     assert out.classes.tolist() == ["a", "b"] and lab.codes.tolist() == [1, 0, 1]
     assert out.keras_target(lab.codes, 1).shape == (3, 1)
     assert out.keras_target(lab.codes, 2).dtype == np.int32
+    # Categorical cross-entropy takes one-hot targets (scikeras' rule).
+    np.testing.assert_array_equal(
+        out.keras_target(lab.codes, 2, "categorical_crossentropy"),
+        [[0, 1], [1, 0], [0, 1]],
+    )
     assert out.decode(np.array([[0.9], [0.2]])).tolist() == ["b", "a"]
     assert out.proba(np.array([0.25])).tolist() == [[0.75, 0.25]]
     with pytest.raises(ValueError, match=r"must have 2 units .* or 1 unit"):
@@ -61,3 +71,11 @@ def test_losses_default_per_output_and_user_overrides():
     assert losses[1] == "mse"
     with pytest.raises(ValueError, match=r"one output per y column \(2"):
         outputs.bind(_model([1]))
+
+
+def test_classification_target_type_as_type_of_target():
+    assert classification_target_type(_labels(1)) == "binary"
+    assert classification_target_type(_labels(3)) == "multilabel-indicator"
+    three = ClassificationOutput.encode(np.array([0, 1, 2]), "c", "c")[0]
+    assert classification_target_type([three]) == "multiclass"
+    assert classification_target_type([three, three]) == "multiclass-multioutput"

@@ -108,7 +108,7 @@ def test_forward_computes_what_a_traced_model_call_computes(penguins_small):
                                         random_state=0).fit(X, Y)
     x = X.to_numpy(dtype=np.float32)
     traced = tf.function(lambda v: clf.model_(v, training=False))
-    forward = _backend.make_forward(clf.model_, x.shape[1])
+    forward = _backend.make_forward(clf.model_, x.shape[1:])
     for batch in (x, x[:1], x[:7]):
         for got, expected in zip(forward(batch), traced(batch), strict=True):
             np.testing.assert_array_equal(got, expected.numpy())
