@@ -8,52 +8,13 @@ score and select per output. A regression output of
 ``"r2"`` or ``"neg_mean_squared_error"`` score it.
 """
 
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.pipeline import Pipeline
 
 from skweight._targets import resolve_output, split_target_columns
+from skweight._views import _OutputView, _RegressionOutputView
 
 __all__ = ["output_scorer", "per_output_scorers"]
-
-
-class _OutputView(ClassifierMixin, BaseEstimator):
-    """A fitted multi-output classifier seen as a classifier of one output."""
-
-    def __init__(self, estimator, index):
-        self.estimator = estimator
-        self.index = index
-
-    @property
-    def classes_(self):
-        est = self.estimator
-        return est.classes_ if est.y_ndim_ == 1 else est.classes_[self.index]
-
-    def _pick(self, values):
-        return values if self.estimator.y_ndim_ == 1 else values[self.index]
-
-    def predict(self, X):
-        return _predict_output(self.estimator, X, self.index)
-
-    def predict_proba(self, X):
-        return self._pick(self.estimator.predict_proba(X))
-
-
-class _RegressionOutputView(RegressorMixin, BaseEstimator):
-    """A fitted mixed-output estimator seen as a regressor of one output."""
-
-    def __init__(self, estimator, index):
-        self.estimator = estimator
-        self.index = index
-
-    def predict(self, X):
-        return _predict_output(self.estimator, X, self.index)
-
-
-def _predict_output(estimator, X, index):
-    # Each output in its own dtype (labels, or floats): a column of predict's
-    # array is object when the outputs' kinds differ, which metrics refuse.
-    return estimator._predict_columns(X)[index]
 
 
 class _OutputScorer:

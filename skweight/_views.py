@@ -1,0 +1,73 @@
+"""One output of a fitted multi-output estimator, seen as a single-output one.
+
+scikit-learn's scorers, calibrators and threshold tuners take single-output
+estimators; these views let them work on one output of a fitted multi-output
+estimator without refitting it (wrap a view in
+:class:`~sklearn.frozen.FrozenEstimator` where a fit would be attempted).
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+__all__ = ["_OutputView", "_RegressionOutputView", "final_step", "is_multi_output"]
+
+
+def final_step(estimator):
+    """The estimator holding the fitted output attributes: the last step of a
+    pipeline, the inner estimator of a ``FrozenEstimator``."""
+    while True:
+        if hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        elif type(estimator).__name__ == "FrozenEstimator":
+            estimator = estimator.estimator
+        else:
+            return estimator
+
+
+def is_multi_output(estimator):
+    """Whether a fitted classifier's ``predict_proba`` gives one array per output."""
+    # scikit-learn's multi-output classifiers and skweight's keep one classes_
+    # array per output in a list.
+    return isinstance(estimator.classes_, list)
+
+
+class _OutputView(ClassifierMixin, BaseEstimator):
+    """A fitted multi-output classifier seen as a classifier of one output."""
+
+    def __init__(self, estimator, index):
+        self.estimator = estimator
+        self.index = index
+
+    @property
+    def classes_(self):
+        est = self.estimator
+        return est.classes_[self.index] if is_multi_output(est) else est.classes_
+
+    def _pick(self, values):
+        return values[self.index] if is_multi_output(self.estimator) else values
+
+    def predict(self, X):
+        if hasattr(self.estimator, "_predict_columns"):
+            return _predict_output(self.estimator, X, self.index)
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_proba(self, X):
+        return self._pick(self.estimator.predict_proba(X))
+
+
+class _RegressionOutputView(RegressorMixin, BaseEstimator):
+    """A fitted mixed-output estimator seen as a regressor of one output."""
+
+    def __init__(self, estimator, index):
+        self.estimator = estimator
+        self.index = index
+
+    def predict(self, X):
+        return _predict_output(self.estimator, X, self.index)
+
+
+def _predict_output(estimator, X, index):
+    # Each output in its own dtype (labels, or floats): a column of predict's
+    # array is object when the outputs' kinds differ, which metrics refuse.
+    return estimator._predict_columns(X)[index]
