@@ -38,6 +38,17 @@ class _OutputView(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.index = index
 
+    def fit(self, X, y=None):
+        # scikit-learn recognises estimators by their fit; a view is fitted as
+        # its estimator is, and is used frozen.
+        raise TypeError(
+            "A per-output view of a fitted estimator cannot be fitted; wrap it in "
+            "sklearn.frozen.FrozenEstimator."
+        )
+
+    def __sklearn_is_fitted__(self):
+        return True
+
     @property
     def classes_(self):
         est = self.estimator

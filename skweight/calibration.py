@@ -1,0 +1,269 @@
+"""Per-output probability calibration.
+
+Class weights buy balanced decisions at the price of bent probabilities: a
+network trained with weight ``w_c`` on class ``c`` minimises a weighted
+cross-entropy whose optimum is ``q_c(x) = w_c p_c(x) / sum_j w_j p_j(x)``, not
+the class probability ``p_c(x)``. :class:`CalibratedMultiOutputClassifier`
+gives each output honest probabilities again, either analytically (undo the
+weights) or with scikit-learn's own calibrators, output by output.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from skweight._meta import MultiOutputMetaMixin, subset_rows
+from skweight._targets import split_target_columns
+from skweight._views import _OutputView, final_step, is_multi_output
+
+__all__ = ["CalibratedMultiOutputClassifier"]
+
+
+def _sample_weight_column(sample_weight, k):
+    """Output ``k``'s column of a 1-D or (n_samples, n_outputs) sample weight."""
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    return sw[:, k] if sw.ndim == 2 else sw
+
+
+class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
+    """Honest class probabilities for every output of a multi-output classifier.
+
+    ``method="prior"`` removes the class weights that training used, with no
+    data: for an output trained with per-class weights ``w_c`` (the estimator's
+    ``class_weight_``), the network's probabilities ``q_c`` estimate
+    ``w_c p_c / sum_j w_j p_j``, so ``p_c`` is ``q_c / w_c``, renormalised. A
+    sigmoid output is corrected the same way on its two classes. Sample weights
+    given to the estimator's ``fit`` are not known to it and not undone.
+
+    ``"temperature"``, ``"sigmoid"`` and ``"isotonic"`` fit scikit-learn's
+    :class:`~sklearn.calibration.CalibratedClassifierCV` on each output, on
+    data the network did not train on, following scikit-learn's conventions:
+
+    - ``estimator`` wrapped in :class:`~sklearn.frozen.FrozenEstimator` (a
+      fitted model): ``fit(X, y)`` calibrates on ``(X, y)``, which must be held
+      out from the model's training data;
+    - an unfitted ``estimator``: for each split of ``cv``, a clone is trained on
+      the training part and each output is calibrated on the test part; the
+      probabilities are the mean over the splits (scikit-learn's
+      ``ensemble=True``). Each network serves all outputs, so ``cv`` splits
+      train ``cv`` networks, not ``cv * n_outputs``.
+
+    Decisions follow the calibrated probabilities (``predict`` is their
+    argmax), as in scikit-learn: after ``"prior"`` they are the accuracy-seeking
+    decisions of an unweighted model. Keep the weighted estimator's ``predict``
+    for balanced decisions, or tune them with
+    :class:`~skweight.model_selection.MultiOutputTunedThresholdClassifierCV`.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A multi-output classifier with ``predict_proba`` (a skweight estimator,
+        or a pipeline ending in one), unfitted, or fitted and wrapped in
+        :class:`~sklearn.frozen.FrozenEstimator`. ``"prior"`` needs the fitted
+        ``class_weight_`` of a skweight estimator; an unfitted one is fitted on
+        all of ``(X, y)``.
+    method : {"prior", "temperature", "sigmoid", "isotonic"}, default="prior"
+        The correction, applied to each output alone.
+    cv : int, cross-validation generator, iterable or None, default=None
+        The splits of an unfitted ``estimator`` for the data-driven methods, as
+        in :class:`~sklearn.calibration.CalibratedClassifierCV` (``None`` is 5
+        folds: stratified for one-dimensional ``y``, plain
+        :class:`~sklearn.model_selection.KFold` otherwise, so pass shuffled
+        folds for sorted data). Not used by ``"prior"`` or a
+        ``FrozenEstimator``.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted inner estimator (``"prior"``, or a ``FrozenEstimator``).
+    calibrated_classifiers_ : list of list of CalibratedClassifierCV
+        One list per split (one for a ``FrozenEstimator``), holding one
+        calibrator per output; empty for ``"prior"``.
+    removed_class_weight_ : list of (ndarray or None)
+        For ``"prior"``: the class weights divided out of each output's
+        probabilities, in ``classes_`` order (``None``: no class weights).
+    classes_ : ndarray or list of ndarray
+        The classes of each output.
+    n_outputs_ : int
+    output_names_ : list of str
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When ``X`` has column names.
+
+    See Also
+    --------
+    sklearn.calibration.CalibratedClassifierCV : the single-output calibrator
+        used per output.
+
+    Examples
+    --------
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skweight import WeightedMultiOutputClassifier
+    >>> from skweight.calibration import CalibratedMultiOutputClassifier
+    >>> from skweight.datasets import load_penguins
+    >>> X, Y = load_penguins(return_X_y=True)
+    >>> X_train, X_cal, Y_train, Y_cal = train_test_split(X, Y, random_state=0)
+    >>> clf = WeightedMultiOutputClassifier(
+    ...     class_weight="balanced", epochs=3, random_state=0
+    ... ).fit(X_train, Y_train)
+    >>> honest = CalibratedMultiOutputClassifier(FrozenEstimator(clf)).fit(
+    ...     X_cal, Y_cal)
+    >>> [p.shape for p in honest.predict_proba(X_cal[:2])]
+    [(2, 3), (2, 3), (2, 2)]
+    >>> temp = CalibratedMultiOutputClassifier(
+    ...     FrozenEstimator(clf), method="temperature").fit(X_cal, Y_cal)
+    >>> temp.predict(X_cal[:2]).shape
+    (2, 3)
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "method": [StrOptions({"prior", "temperature", "sigmoid", "isotonic"})],
+        "cv": ["cv_object"],
+    }
+
+    def __init__(self, estimator, *, method="prior", cv=None):
+        self.estimator = estimator
+        self.method = method
+        self.cv = cv
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the estimator if it is not frozen, then each output's correction.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,) or (n_samples, \
+                n_outputs), default=None
+            Passed to the estimator's ``fit`` and, output by output, to the
+            calibrators.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        targets = split_target_columns(y)
+        frozen = isinstance(self.estimator, FrozenEstimator)
+        if frozen:
+            check_is_fitted(self.estimator.estimator)
+        fit_kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        if self.method == "prior":
+            est = self.estimator if frozen else clone(self.estimator).fit(
+                X, y, **fit_kwargs)
+            removed = self._class_weights(est)
+            self._set_output_attributes(est)
+            self.estimator_, self.removed_class_weight_ = est, removed
+            self.calibrated_classifiers_ = []
+            return self
+        if frozen:
+            fitted = [(self.estimator, np.arange(targets.n_samples))]
+        else:
+            cv = check_cv(self.cv, y, classifier=True)
+            fitted = []
+            for train, test in cv.split(X, y):
+                sw = None if sample_weight is None else subset_rows(
+                    np.asarray(sample_weight), train)
+                est = clone(self.estimator).fit(
+                    subset_rows(X, train), subset_rows(y, train),
+                    **({} if sw is None else {"sample_weight": sw}))
+                fitted.append((est, test))
+        calibrated = []
+        for est, rows in fitted:
+            X_cal = subset_rows(X, rows)
+            per_output = []
+            for k in range(targets.n_outputs):
+                sw = _sample_weight_column(sample_weight, k)
+                per_output.append(CalibratedClassifierCV(
+                    FrozenEstimator(_OutputView(est, k)), method=self.method
+                ).fit(X_cal, targets.columns[k][rows],
+                      sample_weight=None if sw is None else sw[rows]))
+            calibrated.append(per_output)
+        self._set_output_attributes(fitted[0][0])
+        if frozen:
+            self.estimator_ = self.estimator
+        self.calibrated_classifiers_ = calibrated
+        return self
+
+    def _class_weights(self, estimator):
+        """The class weights of each output, in ``classes_`` order."""
+        inner = final_step(estimator)
+        if not hasattr(inner, "class_weight_"):
+            raise TypeError(
+                "method='prior' undoes the fitted class_weight_ of a skweight "
+                f"estimator. Got {type(inner).__name__}, which has none; use "
+                "method='temperature', 'sigmoid' or 'isotonic' instead."
+            )
+        multi = is_multi_output(estimator)
+        entries = inner.class_weight_ if multi else [inner.class_weight_]
+        classes = estimator.classes_ if multi else [estimator.classes_]
+        removed = []
+        for entry, cls, name in zip(entries, classes, inner.output_names_,
+                                    strict=True):
+            if entry is None:
+                removed.append(None)
+                continue
+            w = np.array([entry[c] for c in cls.tolist()], dtype=np.float64)
+            if np.any(w <= 0):
+                raise ValueError(
+                    f"method='prior' cannot undo a class weight of 0 (output "
+                    f"{name!r}: the network never learnt those classes). Got "
+                    f"{dict(zip(cls.tolist(), w.tolist(), strict=True))} instead."
+                )
+            removed.append(w)
+        return removed
+
+    def predict_proba(self, X):
+        """Calibrated class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or a list with one such array
+        per output for multi-output ``y``.
+        """
+        check_is_fitted(self)
+        probas = self._output_probas(X)
+        return probas if is_multi_output(self) else probas[0]
+
+    def _output_probas(self, X):
+        if self.method == "prior":
+            raw = self.estimator_.predict_proba(X)
+            raw = raw if is_multi_output(self) else [raw]
+            out = []
+            for p, w in zip(raw, self.removed_class_weight_, strict=True):
+                p = np.asarray(p, dtype=np.float64)
+                if w is not None:
+                    p = p / w
+                    p /= p.sum(axis=1, keepdims=True)
+                out.append(p)
+            return out
+        n_splits = len(self.calibrated_classifiers_)
+        return [
+            sum(split[k].predict_proba(X) for split in self.calibrated_classifiers_)
+            / n_splits
+            for k in range(self.n_outputs_)
+        ]
+
+    def _predict_columns(self, X):
+        return [
+            classes[np.argmax(p, axis=1)]
+            for classes, p in zip(self._output_classes(), self._output_probas(X),
+                                  strict=True)
+        ]
