@@ -8,7 +8,7 @@ probabilities or its decisions output by output.
 
 import numpy as np
 from sklearn.base import ClassifierMixin, MetaEstimatorMixin
-from sklearn.utils import get_tags
+from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skweight._targets import split_target_columns
@@ -18,12 +18,8 @@ __all__ = ["MultiOutputMetaMixin", "subset_rows"]
 
 
 def subset_rows(data, rows):
-    """Rows of an array, a DataFrame, a Series or a sparse matrix."""
-    if data is None:
-        return None
-    if hasattr(data, "iloc"):
-        return data.iloc[rows]
-    return data[rows]
+    """Rows of an array-like, a DataFrame, a Series or a sparse matrix."""
+    return None if data is None else _safe_indexing(data, rows)
 
 
 class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
@@ -33,9 +29,10 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.classifier_tags.multi_label = True
         inner = get_tags(self.estimator)
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        if inner.classifier_tags is not None:
+            tags.classifier_tags.multi_label = inner.classifier_tags.multi_label
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags

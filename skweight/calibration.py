@@ -8,27 +8,22 @@ gives each output honest probabilities again, either analytically (undo the
 weights) or with scikit-learn's own calibrators, output by output.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import split_target_columns
 from skweight._views import _OutputView, final_step, is_multi_output
+from skweight._weights import check_output_sample_weight
 
 __all__ = ["CalibratedMultiOutputClassifier"]
-
-
-def _sample_weight_column(sample_weight, k):
-    """Output ``k``'s column of a 1-D or (n_samples, n_outputs) sample weight."""
-    if sample_weight is None:
-        return None
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    return sw[:, k] if sw.ndim == 2 else sw
 
 
 class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
@@ -156,7 +151,14 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        X, y = indexable(X, y)
         targets = split_target_columns(y)
+        # One column per output, for the calibrators; the estimator gets the
+        # caller's array.
+        sw_columns = check_output_sample_weight(
+            sample_weight, targets.n_samples, targets.n_outputs, names=targets.names)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
         frozen = isinstance(self.estimator, FrozenEstimator)
         if frozen:
             check_is_fitted(self.estimator.estimator)
@@ -175,8 +177,7 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
             cv = check_cv(self.cv, y, classifier=True)
             fitted = []
             for train, test in cv.split(X, y):
-                sw = None if sample_weight is None else subset_rows(
-                    np.asarray(sample_weight), train)
+                sw = subset_rows(sample_weight, train)
                 est = clone(self.estimator).fit(
                     subset_rows(X, train), subset_rows(y, train),
                     **({} if sw is None else {"sample_weight": sw}))
@@ -184,13 +185,25 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         calibrated = []
         for est, rows in fitted:
             X_cal = subset_rows(X, rows)
+            # One split holding every row: for a frozen model, scikit-learn's
+            # folds would only cut its predictions in pieces (and refuse classes
+            # with fewer members than folds).
+            whole = [(np.arange(len(rows)), np.arange(len(rows)))]
             per_output = []
             for k in range(targets.n_outputs):
-                sw = _sample_weight_column(sample_weight, k)
-                per_output.append(CalibratedClassifierCV(
-                    FrozenEstimator(_OutputView(est, k)), method=self.method
-                ).fit(X_cal, targets.columns[k][rows],
-                      sample_weight=None if sw is None else sw[rows]))
+                calibrator = CalibratedClassifierCV(
+                    FrozenEstimator(_OutputView(est, k)), method=self.method,
+                    cv=whole,
+                )
+                with warnings.catch_warnings():
+                    # That the frozen model ignores sample weights is the point.
+                    warnings.filterwarnings(
+                        "ignore", "Since FrozenEstimator does not appear to accept",
+                        UserWarning)
+                    calibrator.fit(X_cal, targets.columns[k][rows],
+                                   sample_weight=None if sw_columns is None
+                                   else sw_columns[rows, k])
+                per_output.append(calibrator)
             calibrated.append(per_output)
         self._set_output_attributes(fitted[0][0])
         if frozen:

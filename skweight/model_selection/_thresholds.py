@@ -24,7 +24,7 @@ from sklearn.model_selection import (
     check_cv,
 )
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import split_target_columns
@@ -260,6 +260,7 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        X, y = indexable(X, y)
         targets = split_target_columns(y)
         scorings = self._scorings(targets.names)
         prefit = isinstance(self.cv, str)
