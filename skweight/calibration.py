@@ -26,6 +26,27 @@ from skweight._weights import check_output_sample_weight
 __all__ = ["CalibratedMultiOutputClassifier"]
 
 
+def _logit_adjustments(estimator):
+    """Per output, ``prior ** tau`` of a logit-adjusted loss, else None."""
+    from skweight.losses import LogitAdjustedCrossentropy
+
+    names = list(estimator.output_names_)
+    loss = estimator.loss
+    if isinstance(loss, dict):
+        layers = list(getattr(estimator, "output_layer_names_", names))
+        losses = [loss.get(n, loss.get(layer)) for n, layer in zip(
+            names, layers, strict=True)]
+    elif isinstance(loss, (list, tuple)):
+        losses = list(loss)
+    else:
+        losses = [loss] * len(names)
+    return [
+        np.asarray(term.prior) ** term.tau
+        if isinstance(term, LogitAdjustedCrossentropy) else None
+        for term in losses
+    ]
+
+
 class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
     """Honest class probabilities for every output of a multi-output classifier.
 
@@ -33,8 +54,11 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
     data: for an output trained with per-class weights ``w_c`` (the estimator's
     ``class_weight_``), the network's probabilities ``q_c`` estimate
     ``w_c p_c / sum_j w_j p_j``, so ``p_c`` is ``q_c / w_c``, renormalised. A
-    sigmoid output is corrected the same way on its two classes. Sample weights
-    given to the estimator's ``fit`` are not known to it and not undone.
+    sigmoid output is corrected the same way on its two classes. An output
+    trained with :class:`~skweight.losses.LogitAdjustedCrossentropy` predicts
+    ``p_c / prior_c ** tau`` (up to normalisation); ``"prior"`` multiplies
+    that back. Sample weights given to the estimator's ``fit`` are not known
+    to it and not undone.
 
     ``"temperature"``, ``"sigmoid"`` and ``"isotonic"`` fit scikit-learn's
     :class:`~sklearn.calibration.CalibratedClassifierCV` on each output, on
@@ -80,9 +104,12 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
     calibrated_classifiers_ : list of list of CalibratedClassifierCV
         One list per split (one for a ``FrozenEstimator``), holding one
         calibrator per output; empty for ``"prior"``.
-    removed_class_weight_ : list of (ndarray or None)
-        For ``"prior"``: the class weights divided out of each output's
-        probabilities, in ``classes_`` order (``None``: no class weights).
+    prior_correction_ : list of (ndarray or None)
+        For ``"prior"``: per output, the factors each class's probability is
+        multiplied by before renormalising, in ``classes_`` order: ``1 / w_c``
+        for class weights, times ``prior_c ** tau`` for a
+        :class:`~skweight.losses.LogitAdjustedCrossentropy` loss (``None``:
+        nothing to undo).
     classes_ : ndarray or list of ndarray
         The classes of each output.
     n_outputs_ : int
@@ -166,9 +193,9 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         if self.method == "prior":
             est = self.estimator if frozen else clone(self.estimator).fit(
                 X, y, **fit_kwargs)
-            removed = self._class_weights(est)
+            corrections = self._corrections(est)
             self._set_output_attributes(est)
-            self.estimator_, self.removed_class_weight_ = est, removed
+            self.estimator_, self.prior_correction_ = est, corrections
             self.calibrated_classifiers_ = []
             return self
         if frozen:
@@ -211,8 +238,9 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         self.calibrated_classifiers_ = calibrated
         return self
 
-    def _class_weights(self, estimator):
-        """The class weights of each output, in ``classes_`` order."""
+    def _corrections(self, estimator):
+        """Per output, the factors that turn the network's probabilities into
+        honest ones (up to normalisation), in ``classes_`` order."""
         inner = final_step(estimator)
         if not hasattr(inner, "class_weight_"):
             raise TypeError(
@@ -223,21 +251,23 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         multi = is_multi_output(estimator)
         entries = inner.class_weight_ if multi else [inner.class_weight_]
         classes = estimator.classes_ if multi else [estimator.classes_]
-        removed = []
-        for entry, cls, name in zip(entries, classes, inner.output_names_,
-                                    strict=True):
-            if entry is None:
-                removed.append(None)
-                continue
-            w = np.array([entry[c] for c in cls.tolist()], dtype=np.float64)
-            if np.any(w <= 0):
-                raise ValueError(
-                    f"method='prior' cannot undo a class weight of 0 (output "
-                    f"{name!r}: the network never learnt those classes). Got "
-                    f"{dict(zip(cls.tolist(), w.tolist(), strict=True))} instead."
-                )
-            removed.append(w)
-        return removed
+        adjustments = _logit_adjustments(inner)
+        corrections = []
+        for entry, cls, name, adjust in zip(entries, classes, inner.output_names_,
+                                            adjustments, strict=True):
+            factor = adjust
+            if entry is not None:
+                w = np.array([entry[c] for c in cls.tolist()], dtype=np.float64)
+                if np.any(w <= 0):
+                    raise ValueError(
+                        f"method='prior' cannot undo a class weight of 0 (output "
+                        f"{name!r}: the network never learnt those classes). Got "
+                        f"{dict(zip(cls.tolist(), w.tolist(), strict=True))} "
+                        "instead."
+                    )
+                factor = 1.0 / w if factor is None else factor / w
+            corrections.append(factor)
+        return corrections
 
     def predict_proba(self, X):
         """Calibrated class probabilities.
@@ -260,10 +290,10 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
             raw = self.estimator_.predict_proba(X)
             raw = raw if is_multi_output(self) else [raw]
             out = []
-            for p, w in zip(raw, self.removed_class_weight_, strict=True):
+            for p, factor in zip(raw, self.prior_correction_, strict=True):
                 p = np.asarray(p, dtype=np.float64)
-                if w is not None:
-                    p = p / w
+                if factor is not None:
+                    p = p * factor
                     p /= p.sum(axis=1, keepdims=True)
                 out.append(p)
             return out

@@ -14,6 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skweight import WeightedMultiOutputClassifier
 from skweight._views import _OutputView
 from skweight.calibration import CalibratedMultiOutputClassifier
+from skweight.losses import LogitAdjustedCrossentropy
 from skweight.metrics import output_scorer
 
 TINY = {"model__hidden_layer_sizes": (8,), "random_state": 0}
@@ -43,7 +44,7 @@ def test_prior_divides_out_the_class_weights(weighted, split):
                       for c in weighted.classes_[k]])
         expected = p / w / (p / w).sum(axis=1, keepdims=True)
         np.testing.assert_allclose(q, expected, rtol=1e-6)
-        np.testing.assert_allclose(honest.removed_class_weight_[k], w)
+        np.testing.assert_allclose(honest.prior_correction_[k], 1 / w)
     assert honest.output_names_ == ["species", "island", "sex"]
     pred = honest.predict(X_cal)
     assert pred[:, 1].tolist() == [
@@ -62,6 +63,21 @@ def test_prior_single_output_dict_weights(split):
     expected /= expected.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(honest.predict_proba(X_cal), expected, rtol=1e-6)
     assert honest.predict(X_cal).shape == (len(X_cal),)
+
+
+def test_prior_undoes_logit_adjusted_loss_and_class_weights(split):
+    # Trained on softmax(log q + tau log prior) with weights w, the network's q
+    # is proportional to w_c p_c / prior_c ** tau.
+    X_train, X_cal, Y_train, _ = split
+    est = WeightedMultiOutputClassifier(
+        loss=LogitAdjustedCrossentropy(prior=[0.6, 0.4], tau=0.5),
+        class_weight={"female": 2.0, "male": 1.0}, epochs=1, **TINY)
+    honest = CalibratedMultiOutputClassifier(est).fit(X_train, Y_train["sex"])
+    factor = np.array([0.6 ** 0.5 / 2.0, 0.4 ** 0.5 / 1.0])
+    np.testing.assert_allclose(honest.prior_correction_[0], factor)
+    q = honest.estimator_.predict_proba(X_cal) * factor
+    np.testing.assert_allclose(honest.predict_proba(X_cal),
+                               q / q.sum(axis=1, keepdims=True), rtol=1e-6)
 
 
 @pytest.mark.parametrize("method", ["temperature", "sigmoid", "isotonic"])
