@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
 
-__all__ = ["LabelCodes", "TargetColumns", "encode_labels", "split_target_columns"]
+__all__ = [
+    "LabelCodes",
+    "TargetColumns",
+    "encode_labels",
+    "present_labels",
+    "split_target_columns",
+]
 
 # Integer labels whose range is at most this many times the number of samples
 # are counted with a bincount lookup table instead of a sort.
@@ -44,6 +50,12 @@ class TargetColumns:
     @property
     def n_samples(self):
         return len(self.columns[0])
+
+
+def present_labels(column):
+    """Boolean mask of the entries of a label column that are not missing
+    (missing: NaN, None, ``pd.NA``, ``NaT``)."""
+    return ~pd.isna(np.asarray(column))
 
 
 def split_target_columns(y, *, param="y"):

@@ -32,11 +32,17 @@ def is_multi_output(estimator):
 
 
 class _OutputView(ClassifierMixin, BaseEstimator):
-    """A fitted multi-output classifier seen as a classifier of one output."""
+    """A fitted multi-output classifier seen as a classifier of one output.
 
-    def __init__(self, estimator, index):
+    With ``encoded=True`` its classes are the codes ``0 .. n_classes - 1`` (in
+    the order of the estimator's classes), for tools that must be fed encoded
+    labels.
+    """
+
+    def __init__(self, estimator, index, encoded=False):
         self.estimator = estimator
         self.index = index
+        self.encoded = encoded
 
     def fit(self, X, y=None):
         # scikit-learn recognises estimators by their fit; a view is fitted as
@@ -52,13 +58,14 @@ class _OutputView(ClassifierMixin, BaseEstimator):
     @property
     def classes_(self):
         est = self.estimator
-        return est.classes_[self.index] if is_multi_output(est) else est.classes_
+        classes = est.classes_[self.index] if is_multi_output(est) else est.classes_
+        return np.arange(len(classes)) if self.encoded else classes
 
     def _pick(self, values):
         return values[self.index] if is_multi_output(self.estimator) else values
 
     def predict(self, X):
-        if hasattr(self.estimator, "_predict_columns"):
+        if hasattr(self.estimator, "_predict_columns") and not self.encoded:
             return _predict_output(self.estimator, X, self.index)
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]

@@ -26,6 +26,21 @@ from skweight._weights import check_output_sample_weight
 __all__ = ["CalibratedMultiOutputClassifier"]
 
 
+def _codes(column, classes, name):
+    """Labels as class codes. scikit-learn 1.9's temperature scaling takes
+    integer labels for codes (labels 1..k are fitted off by one), so every
+    calibrator is fed codes, and the view's classes are codes too."""
+    column = np.asarray(column)
+    unknown = ~np.isin(column, classes)
+    if unknown.any():
+        raise ValueError(
+            f"y column {name!r} has labels the estimator was not trained on: "
+            f"{np.unique(column[unknown]).tolist()}. Expected labels among "
+            f"{classes.tolist()}."
+        )
+    return np.searchsorted(classes, column)
+
+
 def _logit_adjustments(estimator):
     """Per output, ``prior ** tau`` of a logit-adjusted loss, else None."""
     from skweight.losses import LogitAdjustedCrossentropy
@@ -211,6 +226,7 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
                 fitted.append((est, test))
         calibrated = []
         for est, rows in fitted:
+            classes = est.classes_ if is_multi_output(est) else [est.classes_]
             X_cal = subset_rows(X, rows)
             # One split holding every row: for a frozen model, scikit-learn's
             # folds would only cut its predictions in pieces (and refuse classes
@@ -219,15 +235,16 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
             per_output = []
             for k in range(targets.n_outputs):
                 calibrator = CalibratedClassifierCV(
-                    FrozenEstimator(_OutputView(est, k)), method=self.method,
-                    cv=whole,
+                    FrozenEstimator(_OutputView(est, k, encoded=True)),
+                    method=self.method, cv=whole,
                 )
                 with warnings.catch_warnings():
                     # That the frozen model ignores sample weights is the point.
                     warnings.filterwarnings(
                         "ignore", "Since FrozenEstimator does not appear to accept",
                         UserWarning)
-                    calibrator.fit(X_cal, targets.columns[k][rows],
+                    calibrator.fit(X_cal, _codes(targets.columns[k][rows],
+                                                 classes[k], targets.names[k]),
                                    sample_weight=None if sw_columns is None
                                    else sw_columns[rows, k])
                 per_output.append(calibrator)

@@ -3,15 +3,18 @@
 scikit-learn's scorers see a multi-output estimator as a whole (``score`` is
 subset accuracy); these evaluate a single output, by index or by name, so that
 ``cross_val_score``, ``cross_validate`` and ``GridSearchCV(refit=...)`` can
-score and select per output. A regression output of
+score and select per output. Rows whose label is missing (NaN, None,
+``pd.NA``) for the scored output are left out of its score. A regression output of
 :class:`~skweight.WeightedMixedOutputEstimator` is seen as a regressor, so that
 ``"r2"`` or ``"neg_mean_squared_error"`` score it.
 """
 
+import numpy as np
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
 
-from skweight._targets import resolve_output, split_target_columns
+from skweight._targets import present_labels, resolve_output, split_target_columns
 from skweight._views import _OutputView, _RegressionOutputView
 
 __all__ = ["output_scorer", "per_output_scorers"]
@@ -58,9 +61,22 @@ class _OutputScorer:
             if types is not None and types[index] == "regression"
             else _OutputView(estimator, index)
         )
+        column = targets.columns[index]
+        labelled = present_labels(column)
+        if not labelled.all():
+            # Rows whose label is missing for this output say nothing about it.
+            if not labelled.any():
+                raise ValueError(
+                    f"y column {names[index]!r} has no labels to score: every "
+                    "value is missing."
+                )
+            rows = np.flatnonzero(labelled)
+            X, column = _safe_indexing(X, rows), column[rows]
+            if sample_weight is not None:
+                sample_weight = _safe_indexing(sample_weight, rows)
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
-        return self._scorer(view, X, targets.columns[index], **kwargs)
+        return self._scorer(view, X, column, **kwargs)
 
     def __repr__(self):
         return f"output_scorer({self.scoring!r}, {self.output!r})"

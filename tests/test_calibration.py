@@ -3,10 +3,12 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold, train_test_split
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -94,6 +96,27 @@ def test_frozen_methods_are_scikit_learns_calibrators_per_output(
         np.testing.assert_allclose(ours.predict_proba(X_cal)[k],
                                    theirs.predict_proba(X_cal), atol=1e-6)
     assert ours.estimator_ is ours.estimator
+
+
+def test_temperature_with_integer_labels_not_starting_at_zero():
+    # scikit-learn 1.9's CalibratedClassifierCV(method="temperature") reads
+    # integer labels as class codes: labels 1..3 are fitted off by one and the
+    # temperature runs off to its bound. Each output here is fed codes.
+    X, y = make_classification(2000, n_classes=3, n_informative=4, random_state=0)
+    Y = np.column_stack([y, y + 1, 2 * y])
+    model = MultiOutputClassifier(LogisticRegression()).fit(X[:1000], Y[:1000])
+    cal = CalibratedMultiOutputClassifier(
+        FrozenEstimator(model), method="temperature").fit(X[1000:], Y[1000:])
+    betas = [c.calibrated_classifiers_[0].calibrators[0].beta_
+             for c in cal.calibrated_classifiers_[0]]
+    assert betas[0] == pytest.approx(betas[1]) and betas[0] == pytest.approx(
+        betas[2])
+    assert 0.5 < betas[0] < 2.0
+    with pytest.raises(ValueError, match=r"'output_1' has labels the estimator "
+                       r"was not trained on: \[7\]"):
+        CalibratedMultiOutputClassifier(
+            FrozenEstimator(model), method="sigmoid"
+        ).fit(X[:3], np.array([[0, 1, 0], [1, 7, 2], [2, 3, 4]]))
 
 
 def test_cv_trains_one_network_per_split_and_averages(penguins_small):
