@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
-from skweight._targets import split_target_columns
+from skweight._targets import present_labels, split_target_columns
 from skweight._views import _OutputView, final_step, is_multi_output
 from skweight._weights import check_output_sample_weight
 
@@ -216,7 +216,10 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         if frozen:
             fitted = [(self.estimator, np.arange(targets.n_samples))]
         else:
-            cv = check_cv(self.cv, y, classifier=True)
+            # Stratified for 1-D y; multi-output y (which may hold missing
+            # labels) gets plain KFold, as check_cv gives it.
+            cv = check_cv(self.cv, y if targets.ndim == 1 else None,
+                          classifier=True)
             fitted = []
             for train, test in cv.split(X, y):
                 sw = subset_rows(sample_weight, train)
@@ -227,13 +230,14 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         calibrated = []
         for est, rows in fitted:
             classes = est.classes_ if is_multi_output(est) else [est.classes_]
-            X_cal = subset_rows(X, rows)
-            # One split holding every row: for a frozen model, scikit-learn's
-            # folds would only cut its predictions in pieces (and refuse classes
-            # with fewer members than folds).
-            whole = [(np.arange(len(rows)), np.arange(len(rows)))]
             per_output = []
             for k in range(targets.n_outputs):
+                # Each output calibrates on the rows that have its label.
+                labelled = rows[present_labels(targets.columns[k][rows])]
+                # One split holding every row: for a frozen model, scikit-learn's
+                # folds would only cut its predictions in pieces (and refuse
+                # classes with fewer members than folds).
+                whole = [(np.arange(len(labelled)), np.arange(len(labelled)))]
                 calibrator = CalibratedClassifierCV(
                     FrozenEstimator(_OutputView(est, k, encoded=True)),
                     method=self.method, cv=whole,
@@ -243,10 +247,12 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
                     warnings.filterwarnings(
                         "ignore", "Since FrozenEstimator does not appear to accept",
                         UserWarning)
-                    calibrator.fit(X_cal, _codes(targets.columns[k][rows],
-                                                 classes[k], targets.names[k]),
-                                   sample_weight=None if sw_columns is None
-                                   else sw_columns[rows, k])
+                    calibrator.fit(
+                        subset_rows(X, labelled),
+                        _codes(targets.columns[k][labelled], classes[k],
+                               targets.names[k]),
+                        sample_weight=None if sw_columns is None
+                        else sw_columns[labelled, k])
                 per_output.append(calibrator)
             calibrated.append(per_output)
         self._set_output_attributes(fitted[0][0])

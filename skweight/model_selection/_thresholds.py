@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
-from skweight._targets import split_target_columns
+from skweight._targets import present_labels, split_target_columns
 from skweight._views import is_multi_output
 
 __all__ = ["MultiOutputTunedThresholdClassifierCV"]
@@ -239,7 +239,9 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
             kind = ShuffleSplit if ndim == 2 else StratifiedShuffleSplit
             cv = kind(n_splits=1, test_size=self.cv, random_state=self.random_state)
         else:
-            cv = check_cv(self.cv, y, classifier=True)
+            # Stratified for 1-D y; multi-output y (which may hold missing
+            # labels) gets plain KFold, as check_cv gives it.
+            cv = check_cv(self.cv, y if ndim == 1 else None, classifier=True)
         return list(cv.split(X, y))
 
     def fit(self, X, y):
@@ -275,7 +277,10 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
                 "refit=False keeps the network of a single split. Got cv with "
                 f"{len(splits)} splits instead; set refit=True or cv to a float."
             )
-        classes = [np.unique(col) for col in targets.columns]
+        # Rows whose label is missing for an output are left out of its tuning.
+        present = [present_labels(col) for col in targets.columns]
+        classes = [np.unique(col[p]) for col, p in zip(targets.columns, present,
+                                                         strict=True)]
         if prefit:
             check_is_fitted(self.estimator)
             fitted = [(self.estimator, np.arange(targets.n_samples))]
@@ -295,12 +300,12 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
             fold_classes = est.classes_ if is_multi_output(est) else [est.classes_]
             for k, cls in enumerate(classes):
                 probas[k].append(_aligned(p[k], fold_classes[k], cls))
-        inner_cv = (PredefinedSplit(folds) if len(fitted) > 1
-                    else [(np.arange(len(rows)), np.arange(len(rows)))])
         thresholds, taus, priors, scores = [], [], [], []
         for k, cls in enumerate(classes):
-            P = np.vstack(probas[k])
-            y_k = targets.columns[k][rows]
+            keep = present[k][rows]
+            P, y_k = np.vstack(probas[k])[keep], targets.columns[k][rows][keep]
+            inner_cv = (PredefinedSplit(folds[keep]) if len(fitted) > 1
+                        else [(np.arange(len(y_k)), np.arange(len(y_k)))])
             if len(cls) == 2:
                 tuner = TunedThresholdClassifierCV(
                     _Probabilities(cls), scoring=scorings[k], cv=inner_cv,
@@ -317,7 +322,7 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
                 ).fit(P, y_k)
                 thresholds.append(None)
                 taus.append(float(search.best_params_["tau"]))
-                priors.append(_priors(targets.columns[k], cls))
+                priors.append(_priors(targets.columns[k][present[k]], cls))
                 scores.append(float(search.best_score_))
         if prefit or not self.refit:
             estimator = fitted[0][0]
