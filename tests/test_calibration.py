@@ -186,3 +186,20 @@ def test_bad_input_is_refused_before_training(weighted, split):
 )
 def test_sklearn_compatible_meta_estimator(estimator, check):
     check(estimator)
+
+
+def test_each_output_calibrates_on_its_labelled_rows(weighted, split):
+    _, X_cal, _, Y_cal = split
+    holed = Y_cal.astype(object)
+    rows = np.random.default_rng(0).random(len(holed)) < 0.3
+    holed.loc[rows, "island"] = None
+    ours = CalibratedMultiOutputClassifier(
+        FrozenEstimator(weighted), method="sigmoid").fit(X_cal, holed)
+    full = CalibratedMultiOutputClassifier(
+        FrozenEstimator(weighted), method="sigmoid").fit(X_cal, Y_cal)
+    dropped = CalibratedMultiOutputClassifier(
+        FrozenEstimator(weighted), method="sigmoid").fit(X_cal[~rows], Y_cal[~rows])
+    probas = ours.predict_proba(X_cal)
+    np.testing.assert_allclose(probas[1], dropped.predict_proba(X_cal)[1])
+    for k in (0, 2):
+        np.testing.assert_allclose(probas[k], full.predict_proba(X_cal)[k])

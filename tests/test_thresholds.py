@@ -160,3 +160,21 @@ def test_bad_input_is_refused_before_training(split):
                                                                 cv=2)])
 def test_sklearn_compatible_meta_estimator(estimator, check):
     check(estimator)
+
+
+def test_each_output_is_tuned_on_its_labelled_rows(prefit, split):
+    clf, full = prefit
+    _, X_val, _, Y_val = split
+    holed = Y_val.astype(object)
+    rows = np.random.default_rng(0).random(len(holed)) < 0.3
+    holed.loc[rows, "island"] = np.nan
+    tuned = MultiOutputTunedThresholdClassifierCV(
+        FrozenEstimator(clf), cv="prefit", refit=False).fit(X_val, holed)
+    dropped = MultiOutputTunedThresholdClassifierCV(
+        FrozenEstimator(clf), cv="prefit", refit=False).fit(X_val[~rows],
+                                                             Y_val[~rows])
+    assert tuned.tau_[1] == dropped.tau_[1]
+    np.testing.assert_allclose(tuned.priors_[1], dropped.priors_[1])
+    assert tuned.best_scores_[1] == pytest.approx(dropped.best_scores_[1])
+    assert [tuned.tau_[0], tuned.thresholds_[2]] == [full.tau_[0],
+                                                     full.thresholds_[2]]
