@@ -45,16 +45,12 @@ def _logit_adjustments(estimator):
     """Per output, ``prior ** tau`` of a logit-adjusted loss, else None."""
     from skweight.losses import LogitAdjustedCrossentropy
 
-    names = list(estimator.output_names_)
-    loss = estimator.loss
-    if isinstance(loss, dict):
-        layers = list(getattr(estimator, "output_layer_names_", names))
-        losses = [loss.get(n, loss.get(layer)) for n, layer in zip(
-            names, layers, strict=True)]
-    elif isinstance(loss, (list, tuple)):
-        losses = list(loss)
-    else:
-        losses = [loss] * len(names)
+    n_outputs = len(estimator.output_names_)
+    # The losses the network was compiled with, whichever way they were given.
+    loss = getattr(estimator.model_, "loss", None)
+    losses = list(loss) if isinstance(loss, (list, tuple)) else [loss] * n_outputs
+    if len(losses) != n_outputs:  # the packed multilabel layout: one loss
+        losses = [None] * n_outputs
     return [
         np.asarray(term.prior) ** term.tau
         if isinstance(term, LogitAdjustedCrossentropy) else None
