@@ -1,20 +1,27 @@
-"""skweight: class imbalance and multi-task weighting for Keras in scikit-learn."""
+"""skweight: class imbalance and multi-task weighting for Keras in scikit-learn.
 
-from skweight import (
-    _scikeras_compat,  # noqa: F401  (mends scikeras first)
-    losses,  # noqa: F401  (registers the losses with Keras)
-)
-from skweight._dynamic import DynamicWeightClassifier
-from skweight._estimators import WeightedMultiOutputClassifier
-from skweight._mixed import WeightedMixedOutputEstimator
-from skweight._weights import (
-    ClassWeightStrategy,
-    EffectiveNumber,
-    InverseFrequency,
-    compute_output_sample_weight,
-)
+The public names are loaded on first use (PEP 562): ``import skweight`` and
+:func:`compute_output_sample_weight` need NumPy only, and Keras is imported
+when an estimator is first asked for.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it.
+_LAZY = {
+    "ClassWeightStrategy": "skweight._weights",
+    "EffectiveNumber": "skweight._weights",
+    "InverseFrequency": "skweight._weights",
+    "compute_output_sample_weight": "skweight._weights",
+    "WeightedMultiOutputClassifier": "skweight._classifier",
+    "WeightedMixedOutputEstimator": "skweight._mixed",
+    "DynamicWeightClassifier": "skweight._dynamic",
+}
+# Modules that import Keras: its environment is set before the first one.
+_KERAS_MODULES = {"skweight._classifier", "skweight._mixed", "skweight._dynamic"}
+_SUBMODULES = {"datasets", "exceptions", "losses", "metrics", "weighting"}
 
 __all__ = [
     "ClassWeightStrategy",
@@ -26,3 +33,28 @@ __all__ = [
     "compute_output_sample_weight",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        if name == "losses":
+            _configure()
+        return importlib.import_module(f"skweight.{name}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skweight' has no attribute {name!r}")
+    if module in _KERAS_MODULES:
+        _configure()
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__, *_SUBMODULES})
+
+
+def _configure():
+    from skweight import _env
+
+    _env.configure_logging()

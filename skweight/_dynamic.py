@@ -15,12 +15,15 @@ train step reads:
   ``compute_loss`` unchanged, so Keras still logs the *unweighted*
   ``<output>_loss`` while the logged total ``loss`` is the weighted sum;
 - a callback asks the rule for the next epoch's multipliers at each epoch's
-  end and assigns them (loss-only rules); in-step rules update the variables
-  inside the train step (``Uncertainty``: trainable log-variances;
-  ``GradNorm``: a train step with per-output gradients).
+  end and assigns them (loss-only rules); rules that say so in their
+  interface update the variables inside the train step
+  (``learns_log_variance``: trainable log-variances; ``needs_grad_norms``: a
+  train step with per-output gradients).
 
-``model_`` is the user's model itself (its variables are the trained ones);
-the trainer is a private helper, rebuilt when needed.
+The estimator hands all this to the engine as its training plan
+(:meth:`DynamicWeightClassifier._training_plan`). ``model_`` is the user's
+model itself (its variables are the trained ones); the trainer is a private
+helper, rebuilt when needed.
 """
 
 import functools
@@ -29,18 +32,20 @@ import keras
 import numpy as np
 from keras import ops
 
-from skweight._estimators import WeightedMultiOutputClassifier, _training_variables
+from skweight._base import TrainingPlan, training_variables
+from skweight._classifier import WeightedMultiOutputClassifier
 from skweight._network import build_default_network
-from skweight.weighting import GradNorm, Uncertainty, check_weighting
+from skweight.weighting import check_weighting
 
 __all__ = ["DynamicWeightClassifier"]
 
 
 class _LossWeights(keras.layers.Layer):
-    """The loss-weight state: ``lambda = base * multipliers * exp(-log_vars)``.
+    """The loss-weight state: ``lambda = base * multipliers * f(log_vars)``.
 
-    ``log_vars`` exists (trainable) only for :class:`Uncertainty`;
-    ``initial_losses`` (0 until the first step) only matters to GradNorm.
+    ``log_vars`` exists (trainable) only for rules that learn log-variances
+    (``f`` is the rule's ``multipliers``); ``initial_losses`` (0 until the
+    first step) matters to rules that need gradient norms.
     """
 
     def __init__(self, n_outputs, learn_log_variance, **kwargs):
@@ -58,6 +63,7 @@ class _LossWeights(keras.layers.Layer):
         self.multipliers = weight("multipliers")
         self.initial_losses = weight("initial_losses")
         self.log_vars = weight("log_vars", True) if learn_log_variance else None
+        self.rule = None  # set by the training plan of each fit
         self.built = True
 
     def reset(self, base, multipliers):
@@ -70,7 +76,7 @@ class _LossWeights(keras.layers.Layer):
     def lambdas(self):
         lam = self.base * self.multipliers
         if self.log_vars is not None:
-            lam = lam * Uncertainty.multipliers(self.log_vars, ops)
+            lam = lam * self.rule.multipliers(self.log_vars, ops)
         return lam
 
     def current(self):
@@ -102,8 +108,7 @@ class _WeightedTrainer(keras.Model):
         self.loss_weighting = _LossWeights(n_outputs, learn_log_variance)
         # Filled by the _RecordingLoss wrappers during each loss computation.
         self._sink = dict.fromkeys(range(n_outputs))
-        # GradNorm's rule and the weights of the last shared layer.
-        self._gradnorm = None
+        # The weights of the last shared layer (rules needing gradient norms).
         self._shared_weights = None
 
     def recording_losses(self, losses):
@@ -124,7 +129,7 @@ class _WeightedTrainer(keras.Model):
         weighting = self.loss_weighting
         total = total + ops.sum((weighting.lambdas() - 1.0) * losses)
         if weighting.log_vars is not None:
-            total = total + Uncertainty.regularizer(weighting.log_vars, ops)
+            total = total + weighting.rule.regularizer(weighting.log_vars, ops)
         return total
 
 
@@ -134,7 +139,8 @@ def _first_input(x):
 
 
 class _GradNormTrainer(_WeightedTrainer):
-    """The trainer with GradNorm's train step (TensorFlow and PyTorch).
+    """The trainer whose train step hands the rule per-output gradient norms
+    (TensorFlow and PyTorch).
 
     GradNorm needs, inside the train step, the gradient of each output's loss
     with respect to the last shared layer: only the backend's own autodiff
@@ -155,7 +161,7 @@ class _GradNormTrainer(_WeightedTrainer):
         initial = ops.where(state.initial_losses > 0, state.initial_losses, losses)
         state.initial_losses.assign(initial)
         state.multipliers.assign(
-            self._gradnorm.step(state.multipliers, state.base, losses, initial,
+            state.rule.step(state.multipliers, state.base, losses, initial,
                                 norms, ops)
         )
 
@@ -225,7 +231,7 @@ def _ancestor_layers(tensor):
     return seen
 
 
-def _shared_layer(model, name):
+def _shared_layer(model, name, rule):
     """The last shared layer: named, or the last one all outputs depend on."""
     if name is not None:
         try:
@@ -241,7 +247,7 @@ def _shared_layer(model, name):
     ]
     if not candidates:
         raise ValueError(
-            "weighting='gradnorm' needs a layer with weights shared by all outputs. "
+            f"weighting={rule!r} needs a layer with weights shared by all outputs. "
             "Got a model with none instead."
         )
     return candidates[-1]
@@ -389,7 +395,6 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     # weighting is a name or an object.
     _routing_prefixes = {*WeightedMultiOutputClassifier._routing_prefixes, "weighting"}
 
-
     def _check_model_param(self):
         build_fn = super()._check_model_param()
         if build_fn is build_default_network:
@@ -397,7 +402,8 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
             # one head per label, not the packed single layer.
             return functools.partial(build_default_network, label_layout="heads")
         return build_fn
-    def _check_weighting(self):
+
+    def _check_extra_params(self):
         rule = check_weighting(self.weighting)
         options = {
             key[len("weighting__"):]: value for key, value in vars(self).items()
@@ -413,24 +419,18 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
                 )
         rule.set_params(**options)
         rule._validate_params()
-        return rule
-
-    def _prepare(self, X, y, sample_weight):
-        rule = self._check_weighting()
-        if isinstance(rule, GradNorm) and keras.backend.backend() == "jax":
+        backend = keras.backend.backend()
+        if rule.backends is not None and backend not in rule.backends:
+            name = self.weighting if isinstance(self.weighting, str) else rule
             raise ValueError(
-                "weighting='gradnorm' needs per-output gradients inside the "
-                "train step, which skweight implements with the TensorFlow and "
-                "PyTorch backends only. Got the Keras backend 'jax' instead."
+                f"weighting={name!r} needs one of the Keras backends "
+                f"{list(rule.backends)}. Got the Keras backend {backend!r} instead."
             )
-        X, codes, weights, loss_weights, state = super()._prepare(X, y, sample_weight)
-        state["weighting_"] = rule
-        self._pending = {"rule": rule, "loss_weights": loss_weights, "rows": []}
-        return X, codes, weights, None, state
+        return {"weighting_": rule}
 
-    def _trainer_for(self, model, rule, meta, steps_per_epoch=None):
-        learn = isinstance(rule, Uncertainty)
-        cls = _GradNormTrainer if isinstance(rule, GradNorm) else _WeightedTrainer
+    def _trainer_for(self, model, meta, rule, steps_per_epoch):
+        learn = bool(rule.learns_log_variance)
+        cls = _GradNormTrainer if rule.needs_grad_norms else _WeightedTrainer
         kept = getattr(self, "_trainer", None)
         if (
             kept is not None and kept[0] is model and type(kept[1]) is cls
@@ -443,96 +443,72 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
                 "(its loss weights are applied on the model's graph). Got a "
                 f"subclassed {type(model).__name__} instead."
             )
+        if meta["_outputs_"].packed:
+            raise ValueError(
+                "DynamicWeightClassifier weighs one loss term per output. Got a "
+                "model with one packed output for all labels instead; return one "
+                "output per label."
+            )
         trainer = cls(
             model.inputs, model.outputs, learn_log_variance=learn, name=model.name
         )
         kwargs = self._make_compile_kwargs(model, meta, None, steps_per_epoch)
-        kwargs["loss"] = trainer.recording_losses(self._per_output_losses(model,
-                                                                          kwargs))
+        kwargs["loss"] = trainer.recording_losses([_as_loss(e) for e in kwargs["loss"]])
         trainer.compile(**kwargs)
         self._trainer = (model, trainer)
         return trainer
 
-    def _per_output_losses(self, model, kwargs):
-        loss = kwargs["loss"]
-        names = model.output_names
-        if isinstance(loss, dict):
-            missing = [name for name in names if name not in loss]
-            if missing:
-                raise ValueError(
-                    f"loss as a dict must name every output layer {names}. "
-                    f"Got {sorted(loss)} instead."
-                )
-            loss = [loss[name] for name in names]
-        elif not isinstance(loss, (list, tuple)):
-            loss = [loss] * len(names)
-        if len(loss) != len(names):
-            raise ValueError(
-                f"loss must have one entry per output ({len(names)}). Got "
-                f"{len(loss)} instead."
-            )
-        resolved = []
-        for entry in loss:
-            obj = keras.losses.get(entry)
-            if not isinstance(obj, keras.losses.Loss):
-                obj = keras.losses.LossFunctionWrapper(obj, name=getattr(
-                    obj, "__name__", "loss"))
-            resolved.append(obj)
-        return resolved
-
-    def _compile(self, model, meta, loss_weights, steps_per_epoch=None):
-        pending = self._pending
-        rule = pending["rule"]
-        trainer = self._trainer_for(model, rule, meta, steps_per_epoch)
-        if isinstance(rule, GradNorm):
-            layer = _shared_layer(model, rule.shared_layer)
-            trainer._shared_weights = list(layer.trainable_weights)
-            trainer._gradnorm = rule
-            # The rule's options are constants of the traced step: retrace.
+    def _training_plan(self, model, meta, loss_weights, steps_per_epoch):
+        rule = meta["weighting_"]
+        trainer = self._trainer_for(model, meta, rule, steps_per_epoch)
+        trainer.loss_weighting.rule = rule
+        if rule.needs_grad_norms or rule.learns_log_variance:
+            if rule.needs_grad_norms:
+                layer = _shared_layer(model, getattr(rule, "shared_layer", None),
+                                      rule)
+                trainer._shared_weights = list(layer.trainable_weights)
+            # The rule's formulas are constants of the traced step: retrace.
             trainer.train_function = None
         n_outputs = meta["n_outputs_"]
-        base = pending["loss_weights"] or [1.0] * n_outputs
-        names = model.output_names
-        loss_keys = [f"{name}_loss" for name in names] if n_outputs > 1 else ["loss"]
-        pending["callback"] = _WeightingCallback(
-            rule, trainer, base, loss_keys, pending["rows"]
-        )
+        base = loss_weights or [1.0] * n_outputs
+        loss_keys = ([f"{name}_loss" for name in model.output_names]
+                     if n_outputs > 1 else ["loss"])
+        rows = []
+        callback = _WeightingCallback(rule, trainer, base, loss_keys, rows)
+        warm = model is getattr(self, "model_", None)
 
-    def _variables_to_restore(self, model):
-        # Training runs through the private trainer: its optimizer and the
-        # weighting variables change too.
-        saved = super()._variables_to_restore(model)
-        kept = getattr(self, "_trainer", None)
-        if kept is not None and kept[0] is model:
-            known = {id(v) for v in saved}
-            saved += [v for v in _training_variables(kept[1]) if id(v) not in known]
-        return saved
+        def record(state):
+            new = np.asarray(rows, dtype=np.float64).reshape(-1, n_outputs)
+            previous = getattr(self, "loss_weights_history_", None)
+            if warm and previous is not None and previous.shape[1:] == (n_outputs,):
+                new = np.concatenate([previous, new])
+            state["loss_weights_history_"] = new
 
-    def _make_callbacks(self, meta):
-        return [*super()._make_callbacks(meta), self._pending["callback"]]
-
-    def _train(self, model, X, ys, weights, meta, initial_epoch, fit_kwargs):
-        trainer = self._trainer[1]
-        return super()._train(trainer, X, ys, weights, meta, initial_epoch,
-                              fit_kwargs)
-
-    def _commit(self, state, model, history):
-        rows = self._pending.pop("rows")
-        n_outputs = state["n_outputs_"]
-        new = np.asarray(rows, dtype=np.float64).reshape(-1, n_outputs)
-        previous = getattr(self, "loss_weights_history_", None)
-        if self.warm_start and previous is not None and previous.shape[1:] == (
-            n_outputs,
-        ) and hasattr(self, "model_") and model is self.model_:
-            new = np.concatenate([previous, new])
-        state["loss_weights_history_"] = new
-        self._pending = None
-        super()._commit(state, model, history)
+        return TrainingPlan(trainer, [callback], training_variables(trainer), record)
 
     def __getstate__(self):
-        # The trainer model and the pending fit state are rebuilt by fit; the
-        # fitted network is model_.
+        # The trainer model is rebuilt by fit; the fitted network is model_.
         state = super().__getstate__()
         state.pop("_trainer", None)
-        state.pop("_pending", None)
         return state
+
+
+class _FunctionLoss(keras.losses.Loss):
+    """A loss function (``f(y_true, y_pred)``) as a ``keras.losses.Loss``."""
+
+    def __init__(self, fn):
+        super().__init__(name=getattr(fn, "__name__", "loss"))
+        self.fn = fn
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred)
+
+
+def _as_loss(entry):
+    """A ``keras.losses.Loss`` from a loss name, object or function."""
+    loss = keras.losses.get(entry) if isinstance(entry, str) else entry
+    if isinstance(loss, keras.losses.Loss):
+        return loss
+    if isinstance(loss, type) and issubclass(loss, keras.losses.Loss):
+        return loss()
+    return _FunctionLoss(loss)

@@ -17,6 +17,11 @@ Everything skweight changes about scikeras lives here, each with its reason:
    never writes to its inputs.
 4. ``tensorflow_random_state`` seeds TensorFlow only; :func:`seeded` seeds the
    active Keras backend as well, so ``random_state`` works on JAX and PyTorch.
+5. scikeras routes ``model__*``/``fit__*`` parameters and inspects the model
+   builder's signature with helpers of its private ``scikeras._utils`` and
+   offers no public way to do either; skweight's engine builds and trains the
+   model itself, so it reaches them here only (:func:`route_params`,
+   :func:`builder_takes`), where a change in scikeras shows in one place.
 """
 
 import contextlib
@@ -25,7 +30,28 @@ import random
 
 import keras
 import numpy as np
+from scikeras import _utils as _scikeras_utils
 from scikeras.wrappers import BaseWrapper
+
+from skweight._validation import seed_from_random_state
+
+__all__ = [
+    "SkweightWrapper",
+    "builder_takes",
+    "mend_scikeras",
+    "route_params",
+    "seed_from_random_state",
+    "seeded",
+]
+
+# scikeras' routing of "<destination>__<param>" parameters (no public API).
+route_params = _scikeras_utils.route_params
+
+
+def builder_takes(fn, name):
+    """Whether the model builder ``fn`` takes the argument ``name`` (scikeras'
+    rule: a named parameter, or ``**kwargs``)."""
+    return _scikeras_utils.has_param(fn, name) or _scikeras_utils.accepts_kwargs(fn)
 
 
 def _base_wrapper_sklearn_tags(self):
@@ -80,21 +106,6 @@ def seeded(seed):
             tf_config.disable_op_determinism()
         random.setstate(py_state)
         np.random.set_state(np_state)
-
-
-def seed_from_random_state(random_state):
-    """An int seed from ``random_state`` (int, RandomState or None).
-
-    A ``RandomState`` is sampled from a copy, so the caller's generator is left
-    untouched and the same state always gives the same seed.
-    """
-    if random_state is None:
-        return None
-    if isinstance(random_state, np.random.RandomState):
-        copy = np.random.RandomState()
-        copy.set_state(random_state.get_state())
-        return int(copy.randint(np.iinfo(np.int32).max))
-    return int(random_state)
 
 
 class SkweightWrapper(BaseWrapper):

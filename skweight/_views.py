@@ -65,10 +65,9 @@ class _OutputView(ClassifierMixin, BaseEstimator):
         return values[self.index] if is_multi_output(self.estimator) else values
 
     def predict(self, X):
-        if hasattr(self.estimator, "_predict_columns") and not self.encoded:
-            return _predict_output(self.estimator, X, self.index)
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        if self.encoded:
+            return np.argmax(self.predict_proba(X), axis=1)
+        return _predict_output(self.estimator, X, self.index)
 
     def predict_proba(self, X):
         return self._pick(self.estimator.predict_proba(X))
@@ -86,6 +85,20 @@ class _RegressionOutputView(RegressorMixin, BaseEstimator):
 
 
 def _predict_output(estimator, X, index):
-    # Each output in its own dtype (labels, or floats): a column of predict's
-    # array is object when the outputs' kinds differ, which metrics refuse.
-    return estimator._predict_columns(X)[index]
+    """Output ``index`` of the public ``predict``, in that output's own dtype.
+
+    A column of ``predict``'s array is object when the outputs' kinds differ
+    (labels beside floats), which metrics refuse: it is cast back to the
+    output's classes' dtype (floats for a regression output).
+    """
+    predicted = estimator.predict(X)
+    n_dims = getattr(estimator, "y_ndim_", 2 if is_multi_output(estimator) else 1)
+    if n_dims == 1:
+        return np.asarray(predicted)
+    column = (predicted.iloc[:, index] if hasattr(predicted, "iloc")
+              else np.asarray(predicted)[:, index])
+    column = np.asarray(column)
+    types = getattr(estimator, "output_types_", None)
+    if types is not None and types[index] == "regression":
+        return column.astype(np.float64)
+    return column.astype(estimator.classes_[index].dtype)

@@ -14,12 +14,14 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from skweight._targets import encode_labels, split_target_columns
+from skweight._validation import describe, per_output
 
 __all__ = [
     "ClassWeightStrategy",
     "EffectiveNumber",
     "InverseFrequency",
     "compute_output_sample_weight",
+    "weigh_outputs",
 ]
 
 
@@ -224,15 +226,10 @@ def _check_weight_values(weights, what):
         raise ValueError(f"{what} must be >= 0. Got {weights.tolist()} instead.")
 
 
-def _is_strategy_entry(entry):
+def is_strategy_entry(entry):
     return isinstance(entry, (str, ClassWeightStrategy)) or (
         callable(entry) and not isinstance(entry, Mapping)
     )
-
-
-def _describe(value):
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def resolve_class_weight(class_weight, output_names, *, single_output):
@@ -241,41 +238,31 @@ def resolve_class_weight(class_weight, output_names, *, single_output):
     Returns a list with, per output, None, a strategy name, a strategy object,
     a callable or a ``{label: weight}`` mapping.
     """
-    n_outputs = len(output_names)
-    if class_weight is None or _is_strategy_entry(class_weight):
-        return [class_weight] * n_outputs
-    if isinstance(class_weight, Mapping):
-        if single_output:
-            return [class_weight]
-        unknown = [k for k in class_weight if k not in output_names]
-        if unknown:
-            raise ValueError(
-                "For multi-output y, a class_weight dict maps output names to "
-                f"entries; the output names are {list(output_names)}. Got unknown "
-                f"output name(s) {unknown} instead."
-            )
-        return [class_weight.get(name) for name in output_names]
-    if isinstance(class_weight, Sequence) and not isinstance(class_weight, str):
-        if len(class_weight) != n_outputs:
-            raise ValueError(
-                "For multi-output, number of elements in class_weight should match "
-                f"number of outputs. Got {len(class_weight)} element(s) while having "
-                f"{n_outputs} output(s)."
-            )
-        for k, entry in enumerate(class_weight):
-            if not (entry is None or _is_strategy_entry(entry)
-                    or isinstance(entry, Mapping)):
-                raise TypeError(
-                    f"class_weight[{k}] must be None, a strategy name, a strategy "
-                    "object, a callable or a {label: weight} dict. Got "
-                    f"{_describe(entry)} instead."
-                )
-        return list(class_weight)
-    raise TypeError(
-        "class_weight must be None, a strategy name "
-        f"({sorted(STRATEGIES)}), a strategy object, a callable, a dict or a list. "
-        f"Got {_describe(class_weight)} instead."
+    if not (class_weight is None or is_strategy_entry(class_weight)
+            or isinstance(class_weight, (Mapping, Sequence))) or isinstance(
+                class_weight, bytes):
+        raise TypeError(
+            "class_weight must be None, a strategy name "
+            f"({sorted(STRATEGIES)}), a strategy object, a callable, a dict or a "
+            f"list. Got {describe(class_weight)} instead."
+        )
+    entries = per_output(
+        class_weight, output_names, param="class_weight",
+        is_single=lambda v: is_strategy_entry(v) or (
+            single_output and isinstance(v, Mapping)),
     )
+    # A list's entries are named by index here; a dict's, by output name, in
+    # class_weights_for_output.
+    for k, entry in enumerate(entries if isinstance(class_weight, Sequence)
+                              else []):
+        if not (entry is None or is_strategy_entry(entry)
+                or isinstance(entry, Mapping)):
+            raise TypeError(
+                f"class_weight[{k}] must be None, a strategy name, a strategy "
+                "object, a callable or a {label: weight} dict. Got "
+                f"{describe(entry)} instead."
+            )
+    return entries
 
 
 def class_weights_for_output(entry, classes, counts, *, output_name="output_0"):
@@ -298,7 +285,7 @@ def class_weights_for_output(entry, classes, counts, *, output_name="output_0"):
         return _CallableStrategy(entry)(classes, counts)
     raise TypeError(
         f"{where} must be None, a strategy name, a strategy object, a callable or a "
-        f"{{label: weight}} dict. Got {_describe(entry)} instead."
+        f"{{label: weight}} dict. Got {describe(entry)} instead."
     )
 
 
@@ -316,7 +303,7 @@ def _weights_from_mapping(mapping, classes, where):
         if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
             raise TypeError(
                 f"{where}: the weight of label {label!r} must be a real number. Got "
-                f"{_describe(weight)} instead."
+                f"{describe(weight)} instead."
             )
         weights[lookup[key]] = weight
     if unknown:
@@ -343,7 +330,7 @@ def check_output_sample_weight(sample_weight, n_samples, n_outputs, *, names=Non
     except (TypeError, ValueError):
         raise TypeError(
             "sample_weight must be an array of numbers. Got "
-            f"{_describe(sample_weight)} instead."
+            f"{describe(sample_weight)} instead."
         ) from None
     if sw.ndim == 0 or sw.ndim > 2:
         raise ValueError(
@@ -377,6 +364,53 @@ def check_output_sample_weight(sample_weight, n_samples, n_outputs, *, names=Non
             f"{which}: nothing to train on. Got all zeros instead."
         )
     return sw
+
+
+def weigh_outputs(entries, labels, sample_weight, names):
+    """Per-output sample weights: class weight x sample weight, output by output.
+
+    The one place that computes them: ``fit`` and
+    :func:`compute_output_sample_weight` both call it.
+
+    Parameters
+    ----------
+    entries : list
+        One class-weight entry per output (from :func:`resolve_class_weight`).
+    labels : list of (LabelCodes or None)
+        Each output's encoded labels; None for an output without classes (a
+        regression output), which gets its sample weights only.
+    sample_weight : ndarray of shape (n_samples, n_outputs) or None
+        From :func:`check_output_sample_weight`.
+    names : list of str
+        The output names, for error messages.
+
+    Returns
+    -------
+    weights : list of (ndarray or None)
+        Per output, ``w_k[y_k] * sample_weight[:, k]`` (float64), or None when
+        the output is unweighted.
+    per_class : list of (ndarray or None)
+        Per output, the per-class weights used (None when unweighted).
+    """
+    weights, per_class = [], []
+    for k, (entry, lab, name) in enumerate(zip(entries, labels, names,
+                                               strict=True)):
+        w = None if lab is None else class_weights_for_output(
+            entry, lab.classes, lab.counts, output_name=name)
+        column = None if w is None else lab.take(w)
+        if sample_weight is not None:
+            column = (sample_weight[:, k] if column is None
+                      else column * sample_weight[:, k])
+        weights.append(column)
+        per_class.append(w)
+    empty = [name for name, w in zip(names, weights, strict=True)
+             if w is not None and not w.any()]
+    if empty:
+        raise ValueError(
+            "class_weight and sample_weight give no weight to any sample of "
+            f"output(s) {empty}: nothing to train on. Got all zeros instead."
+        )
+    return weights, per_class
 
 
 def compute_output_sample_weight(class_weight, y, *, sample_weight=None):
@@ -419,27 +453,19 @@ def compute_output_sample_weight(class_weight, y, *, sample_weight=None):
            [2.        , 0.66666667]])
     """
     targets = split_target_columns(y)
-    cw = resolve_class_weight(
-        class_weight, targets.names, single_output=targets.ndim == 1
-    )
-    sw = check_output_sample_weight(
-        sample_weight, targets.n_samples, targets.n_outputs, names=targets.names
-    )
+    names = targets.names
+    entries = resolve_class_weight(class_weight, names,
+                                   single_output=targets.ndim == 1)
+    sw = check_output_sample_weight(sample_weight, targets.n_samples,
+                                    targets.n_outputs, names=names)
+    # Labels are checked as fit checks them (no NaN, None or mixed kinds).
+    labels = [encode_labels(column, name=name)
+              for column, name in zip(targets.columns, names, strict=True)]
+    weights, _ = weigh_outputs(entries, labels, sw, names)
     # One contiguous row per output; the transpose hands back (n_samples,
     # n_outputs) whose columns, the arrays Keras receives, stay contiguous.
-    out = np.empty((targets.n_outputs, targets.n_samples), dtype=np.float64)
-    for k, (column, name, entry) in enumerate(
-        zip(targets.columns, targets.names, cw, strict=True)
-    ):
-        if entry is None:
-            out[k] = 1.0
-            continue
-        labels = encode_labels(column, name=name, check=False)
-        out[k] = labels.take(
-            class_weights_for_output(
-                entry, labels.classes, labels.counts, output_name=name
-            )
-        )
-    if sw is not None:
-        out *= sw.T
+    out = np.ones((targets.n_outputs, targets.n_samples), dtype=np.float64)
+    for k, w in enumerate(weights):
+        if w is not None:
+            out[k] = w
     return out.T

@@ -8,14 +8,21 @@ options (``weighting__temperature``). The estimator never trains with the
 object it was given: it validates a copy and resets its state when training
 starts (:meth:`WeightingRule.start`), so one rule object can be shared.
 
-Rules come in two kinds:
+A rule says what it needs through its own interface, which the estimator
+reads (so a rule written by a user plugs in like the shipped ones):
 
-- *loss-only* rules (:class:`InverseLoss`, :class:`DWA`) compute the next
-  epoch's weights from the epoch-mean per-output losses, in NumPy
-  (:meth:`WeightingRule.end_epoch`);
-- *in-step* rules (:class:`Uncertainty`, :class:`GradNorm`) change the weights
-  at every training step; the estimator runs their formulas inside the
-  compiled train step.
+- :meth:`WeightingRule.end_epoch` returns the next epoch's multipliers from
+  the epoch-mean per-output losses, in NumPy, or None to leave them
+  (*loss-only* rules: :class:`InverseLoss`, :class:`DWA`);
+- ``learns_log_variance = True``: the estimator trains one log-variance per
+  output with the network and weighs the losses with
+  :meth:`WeightingRule.multipliers` plus :meth:`WeightingRule.regularizer`
+  (:class:`Uncertainty`);
+- ``needs_grad_norms = True``: the estimator computes, at every step, the norm
+  of each output's loss gradient with respect to the last shared layer
+  (``shared_layer`` names it) and hands it to :meth:`WeightingRule.step`
+  (:class:`GradNorm`);
+- ``backends``: the Keras backends the rule runs on (None: all).
 
 Every rule returns *multipliers* ``m_k``; the weight in the loss is
 ``lambda_k = c_k * m_k`` where ``c_k`` is the estimator's fixed
@@ -57,13 +64,42 @@ def _check_positive(value, name, *, strict=True):
 class WeightingRule(BaseEstimator):
     """Base class of the dynamic loss-weighting rules.
 
-    Subclasses set ``per_step`` (True when the weights change inside an epoch)
-    and implement :meth:`end_epoch` (loss-only rules). :meth:`start` validates
-    the options and resets the rule's state; the estimator calls it on its own
-    copy of the rule when training starts.
+    Subclasses implement :meth:`end_epoch` (loss-only rules), or set
+    ``learns_log_variance`` or ``needs_grad_norms`` and the methods these
+    call for. :meth:`start` validates the options and resets the rule's state;
+    the estimator calls it on its own copy of the rule when training starts.
+
+    Attributes
+    ----------
+    learns_log_variance : bool
+        Train one log-variance ``s_k`` per output with the network; the
+        weights are ``multipliers(s)`` and ``regularizer(s)`` joins the loss.
+    needs_grad_norms : bool
+        Call :meth:`step` at every training step with the per-output gradient
+        norms at the last shared layer (named by ``shared_layer``, or found).
+    backends : tuple of str or None
+        The Keras backends the rule supports (None: every backend).
+
+    Examples
+    --------
+    A rule of one's own is one small class (here: output 0 counts twice):
+
+    >>> import numpy as np
+    >>> from skweight.weighting import WeightingRule
+    >>> class FirstTwice(WeightingRule):
+    ...     def end_epoch(self, losses, val_losses=None):
+    ...         super().end_epoch(losses, val_losses)
+    ...         return np.r_[2.0, np.ones(self.n_outputs_ - 1)]
+    >>> rule = FirstTwice()
+    >>> rule.start(3)
+    array([1., 1., 1.])
+    >>> rule.end_epoch([0.5, 0.4, 0.3])
+    array([2., 1., 1.])
     """
 
-    per_step = False
+    learns_log_variance = False
+    needs_grad_norms = False
+    backends = None
 
     def _validate_params(self):
         """Check the options; raise ValueError/TypeError naming the bad one."""
@@ -103,6 +139,22 @@ class WeightingRule(BaseEstimator):
         """
         self.losses_.append(np.asarray(losses, dtype=np.float64))
         return None
+
+    @staticmethod
+    def multipliers(log_vars, ops):
+        """``exp(-s)``, with ``ops`` a ``keras.ops``-like module."""
+        return ops.exp(-log_vars)
+
+    @staticmethod
+    def regularizer(log_vars, ops):
+        """The term that keeps ``s`` from growing without bound: ``sum(s) / 2``."""
+        return 0.5 * ops.sum(log_vars)
+
+    def step(self, multipliers, base, losses, initial_losses, grad_norms, ops):
+        """The multipliers after one training step (``needs_grad_norms`` rules)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} sets needs_grad_norms and must implement step."
+        )
 
 
 class InverseLoss(WeightingRule):
@@ -189,17 +241,7 @@ class Uncertainty(WeightingRule):
     array([1., 1., 1.])
     """
 
-    per_step = True
-
-    @staticmethod
-    def multipliers(log_vars, ops):
-        """``exp(-s)``, with ``ops`` a ``keras.ops``-like module."""
-        return ops.exp(-log_vars)
-
-    @staticmethod
-    def regularizer(log_vars, ops):
-        """The term that keeps ``s`` from growing without bound: ``sum(s) / 2``."""
-        return 0.5 * ops.sum(log_vars)
+    learns_log_variance = True
 
 
 class GradNorm(WeightingRule):
@@ -232,7 +274,10 @@ class GradNorm(WeightingRule):
     array([1., 1.])
     """
 
-    per_step = True
+    needs_grad_norms = True
+    # Per-output gradients inside the train step need the backend's own
+    # autodiff; Keras' JAX train step is a pure function of the whole state.
+    backends = ("tensorflow", "torch")
 
     def __init__(self, alpha=1.5, learning_rate=0.025, shared_layer=None):
         self.alpha = alpha

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from factories import CLASSIFIERS
+from factories import ALL_ESTIMATORS
 from sklearn.exceptions import NotFittedError
 
 from skweight import (
@@ -20,9 +20,9 @@ from skweight import (
 )
 from skweight.metrics import output_scorer, per_output_scorers
 
-# Estimator factories ``f(**params) -> estimator``: every classifier of the
+# Estimator factories ``f(**params) -> estimator``: every estimator of the
 # package goes here (one line each) and meets the whole table.
-ESTIMATORS = CLASSIFIERS
+ESTIMATORS = ALL_ESTIMATORS
 
 # Eager Keras: on a few dozen samples, tracing the train step costs more
 # than the steps themselves.
@@ -129,6 +129,13 @@ FIT_CASES = [
          match=r"class_weight and sample_weight give no weight to any sample of "
                r"output\(s\) \['output_0'\]: nothing to train on\. Got all zeros "
                r"instead"),
+    case("cw-all-zero-in-list", {"class_weight": [{0: 0.0, 1: 0.0, 2: 0.0}, None]},
+         y=Y2, match=r"class_weight and sample_weight give no weight to any "
+                     r"sample of output\(s\) \['species'\]"),
+    case("cw-times-sw-all-zero", {"class_weight": {0: 0.0}},
+         sample_weight=(Y1 == 0).astype(float),
+         match=r"class_weight and sample_weight give no weight to any sample of "
+               r"output\(s\) \['output_0'\]"),
     case("cw-weight-not-a-number", {"class_weight": {0: "heavy"}}, exc=TypeError,
          match=r"the weight of label 0 must be a real number\. Got 'heavy' instead"),
     case("cw-weight-bool", {"class_weight": {0: True}}, exc=TypeError,
@@ -191,11 +198,10 @@ FIT_CASES = [
          match=r"beta must be a finite number in \[0, 1\)\. Got 2 instead"),
     # ------------------------------------------------------- loss_weights
     case("lw-too-short", {"loss_weights": [1.0]}, y=Y2,
-         match=r"loss_weights must have one weight per output \(2\)\. Got 1 "
-               r"instead"),
+         match=r"number of elements in loss_weights should match number of "
+               r"outputs\. Got 1 element\(s\) while having 2 output\(s\)"),
     case("lw-too-long", {"loss_weights": [1.0, 1.0, 1.0]}, y=Y2,
-         match=r"loss_weights must have one weight per output \(2\)\. Got 3 "
-               r"instead"),
+         match=r"Got 3 element\(s\) while having 2 output\(s\)"),
     case("lw-negative", {"loss_weights": [1.0, -0.5]}, y=Y2,
          match=r"loss_weights for output 'sex' must be a finite number >= 0\. "
                r"Got -0\.5 instead"),
@@ -206,8 +212,9 @@ FIT_CASES = [
          match=r"loss_weights for output 'output_0' must be a finite number >= 0\. "
                r"Got inf instead"),
     case("lw-unknown-name", {"loss_weights": {"island": 2.0}}, y=Y2,
-         match=r"loss_weights must name outputs among \['species', 'sex'\]\. "
-               r"Got unknown output name\(s\) \['island'\] instead"),
+         match=r"loss_weights as a dict maps output names to entries; the output "
+               r"names are \['species', 'sex'\]\. Got unknown output "
+               r"name\(s\) \['island'\] instead"),
     case("lw-str-entry", {"loss_weights": ["1", 1.0]}, y=Y2, exc=TypeError,
          match=r"loss_weights for output 'species' must be a real number\. "
                r"Got '1' instead"),
@@ -314,7 +321,30 @@ FIT_CASES = [
          match=r"model__hidden_layer_sizes must be a sequence of positive ints\. "
                r"Got \(0,\) instead"),
     case("epochs-negative", {"epochs": -1},
-         match=r"epochs must be >= 0\. Got -1 instead"),
+         match=r"epochs must be >= 1 .* Got -1 instead"),
+    case("epochs-zero", {"epochs": 0},
+         match=r"epochs must be >= 1 \(an unfitted network is not a fitted "
+               r"estimator\)\. Got 0 instead"),
+    case("random-state-str", {"random_state": "abc"}, exc=TypeError,
+         match=r"random_state must be None, an int, a numpy RandomState or a "
+               r"numpy Generator\. Got 'abc' of type str instead"),
+    case("random-state-float", {"random_state": 1.5}, exc=TypeError,
+         match=r"random_state must be None, .* Got 1\.5 of type float instead"),
+    case("random-state-negative", {"random_state": -1},
+         match=r"random_state as an int must be in \[0, 2\*\*32 - 1\]\. Got -1 "
+               r"instead"),
+    # --------------------------------------------------------------- loss
+    case("loss-list-too-short", {"loss": ["sparse_categorical_crossentropy"]},
+         y=Y2, match=r"number of elements in loss should match number of "
+                     r"outputs\. Got 1 element\(s\) while having 2 output\(s\)"),
+    case("loss-list-too-long", {"loss": [None, None, None]}, y=Y2,
+         match=r"Got 3 element\(s\) while having 2 output\(s\)"),
+    case("loss-unknown-output", {"loss": {"nonexistent": "mse"}}, y=Y2,
+         match=r"loss as a dict maps output names to entries; the output names "
+               r"are \['species', 'sex'\]\. Got unknown output name\(s\) "
+               r"\['nonexistent'\] instead"),
+    case("loss-int", {"loss": 3}, exc=TypeError,
+         match=r"loss must be None, a loss name, .* Got 3 instead"),
     case("epochs-str", {"epochs": "10"}, exc=TypeError,
          match=r"epochs must be an int\. Got '10' instead"),
     case("batch-size-zero", {"batch_size": 0},
@@ -343,8 +373,22 @@ FIT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("make", ESTIMATORS)
-@pytest.mark.parametrize(("params", "fit", "exc", "match"), FIT_CASES)
+# Rows that are not bad input for an estimator: the mixed-output estimator
+# takes a continuous y column as a regression output.
+NOT_BAD_FOR = {"WeightedMixedOutputEstimator": {"y-continuous",
+                                                "y-continuous-column"}}
+
+
+def _estimator_cases():
+    for make in ESTIMATORS:
+        skip = NOT_BAD_FOR.get(make.__name__, set())
+        for row in FIT_CASES:
+            if row.id not in skip:
+                yield pytest.param(make, *row.values, id=f"{make.__name__}-{row.id}")
+
+
+@pytest.mark.parametrize(("make", "params", "fit", "exc", "match"),
+                         list(_estimator_cases()))
 def test_bad_fit_input_is_refused_before_training(make, params, fit, exc, match):
     recorder = TrainingStarted()
     base = dict(TINY)
@@ -397,6 +441,24 @@ def test_bad_predict_input_is_refused(fitted, method, bad_X, exc, match):
         getattr(fitted, method)(bad_X)
 
 
+@pytest.mark.parametrize(
+    ("y", "sample_weight", "match"),
+    [
+        pytest.param(Y2.iloc[:1], None, r"inconsistent numbers of samples: "
+                                        r"\[60, 1\]", id="y-one-row"),
+        pytest.param(Y2.iloc[:-3], None, r"inconsistent numbers of samples: "
+                                         r"\[60, 57\]", id="y-short"),
+        pytest.param(Y2, np.ones(N - 1), r"inconsistent numbers of samples: "
+                                         r"\[60, 60, 59\]", id="sw-short"),
+        pytest.param(Y2, np.ones((N, 2)), r"score takes a sample_weight of shape "
+                                          r"\(n_samples,\)", id="sw-2d"),
+    ],
+)
+def test_score_checks_its_arguments_as_fit_does(fitted, y, sample_weight, match):
+    with pytest.raises(ValueError, match=match):
+        fitted.score(X, y, sample_weight=sample_weight)
+
+
 def test_score_with_wrong_number_of_outputs(fitted):
     with pytest.raises(ValueError, match=r"y has 1 column\(s\) but the model was "
                                          r"fitted on 2 output\(s\)"):
@@ -433,6 +495,20 @@ def test_warm_start_on_other_data_is_refused_before_training(fitted):
                      r"Got an array of shape \(60, 1, 1\) instead", id="y-3d"),
         pytest.param(object(), Y1, None, TypeError,
                      r"class_weight must be None", id="wrong-type"),
+        pytest.param("balanced", _with(Y1, 4, np.nan), None, ValueError,
+                     r"y column 'output_0' must hold finite labels\. Got NaN",
+                     id="nan-label"),
+        pytest.param(None, _with(Y1, 4, np.nan), None, ValueError,
+                     r"must hold finite labels", id="nan-label-unweighted"),
+        pytest.param("balanced", np.array([0, "a", 1] * (N // 3), dtype=object),
+                     None, ValueError, r"must hold labels of one kind .* Got a mix "
+                     r"of \['int', 'str'\] instead", id="str-int-mix"),
+        pytest.param("balanced", np.array([None] + [0, 1] * 2, dtype=object), None,
+                     ValueError, r"must give every sample a label\. Got missing "
+                     r"values \(None or NaN\) instead", id="none-label"),
+        pytest.param({0: 0.0, 1: 0.0, 2: 0.0}, Y1, None, ValueError,
+                     r"class_weight and sample_weight give no weight to any "
+                     r"sample of output\(s\) \['output_0'\]", id="all-zero"),
     ],
 )
 def test_compute_output_sample_weight_refuses(class_weight, y, sample_weight, exc,

@@ -12,7 +12,6 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skweight import DynamicWeightClassifier
 from skweight.weighting import DWA, GradNorm, Uncertainty, WeightingRule
@@ -263,20 +262,50 @@ def test_sample_weight_and_single_output(penguins):
     assert single.predict(X).shape == (len(X),)
 
 
-# 10 epochs instead of 100 keep the ~65 estimator checks affordable (a routed
-# model__* parameter would itself fail check_no_attributes_set_in_init).
-@parametrize_with_checks(
-    [DynamicWeightClassifier(epochs=10, random_state=0)],
-    expected_failed_checks=lambda est: {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "Keras averages the loss per batch, so repeated rows and integer "
-            "sample weights give different batches."
-        ),
-        "check_sample_weight_equivalence_on_sparse_data": (
-            "Keras averages the loss per batch, so repeated rows and integer "
-            "sample weights give different batches."
-        ),
-    },
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+def test_a_rule_written_by_the_user_plugs_in(penguins):
+    """A WeightingRule subclass skweight does not know trains as the shipped ones."""
+
+    class FirstCountsTwice(WeightingRule):
+        def end_epoch(self, losses, val_losses=None):
+            super().end_epoch(losses, val_losses)
+            return np.r_[2.0, np.ones(self.n_outputs_ - 1)]
+
+    X, Y = penguins
+    clf = DynamicWeightClassifier(weighting=FirstCountsTwice(), epochs=3,
+                                  **SMALL).fit(X, Y)
+    assert_allclose(clf.loss_weights_history_,
+                    [[1.0, 1.0, 1.0], [2.0, 1.0, 1.0], [2.0, 1.0, 1.0]])
+    # The weights are in the optimised loss, not only logged.
+    assert_allclose(clf.history_["loss"],
+                    (clf.loss_weights_history_ * _output_losses(clf)).sum(axis=1),
+                    rtol=1e-5)
+    assert isinstance(clf.weighting_, FirstCountsTwice)
+    assert len(clf.weighting_.losses_) == 3
+
+
+def test_a_user_rule_learning_log_variances_gets_them(penguins):
+    """``learns_log_variance`` is read from the rule, not from its class."""
+
+    class HalfUncertainty(WeightingRule):
+        learns_log_variance = True
+
+        @staticmethod
+        def multipliers(log_vars, ops):
+            return ops.exp(-0.5 * log_vars)
+
+    X, Y = penguins
+    clf = DynamicWeightClassifier(weighting=HalfUncertainty(), epochs=2,
+                                  **SMALL).fit(X, Y)
+    assert not np.allclose(clf.loss_weights_history_[-1], 1.0)
+
+
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy",
+                                  keras.losses.sparse_categorical_crossentropy])
+def test_loss_given_by_name_or_function(penguins, loss):
+    """A loss name or function (not a Loss object) trains: it used to raise
+    AttributeError (keras.losses.LossFunctionWrapper is not public)."""
+    X, Y = penguins
+    Y = Y[["species", "island"]]
+    clf = DynamicWeightClassifier(loss=loss, epochs=2, **SMALL).fit(X, Y)
+    assert clf.loss_weights_history_.shape == (2, 2)
+    assert np.all(np.isfinite(clf.history_["loss"]))

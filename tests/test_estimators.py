@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from factories import FROZEN
+from factories import ALL_ESTIMATORS, FROZEN
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.class_weight import compute_class_weight
@@ -284,3 +284,29 @@ def test_column_vector_y_is_one_output(penguins_small):
     clf = WeightedMultiOutputClassifier(epochs=1, **TINY).fit(X, Y[["species"]])
     assert clf.predict(X).shape == (len(X), 1)
     assert isinstance(clf.predict_proba(X), list)
+
+
+@pytest.mark.parametrize("make", ALL_ESTIMATORS)
+def test_one_loss_dict_works_the_same_on_every_estimator(make, penguins_small):
+    """A dict naming some outputs (others keep their default loss) used to be
+    refused by DynamicWeightClassifier and accepted by the others."""
+    X, Y = penguins_small
+    loss = {"species": keras.losses.SparseCategoricalCrossentropy(),
+            "sex": "binary_crossentropy"}
+    est = make(loss=loss, epochs=1, batch_size=-1, run_eagerly=True,
+               **TINY).fit(X, Y)
+    assert set(est.output_layer_names_) == {"species", "island", "sex"}
+    assert np.all(np.isfinite(est.history_["loss"]))
+
+
+def test_fit_weights_are_compute_output_sample_weight(penguins_small):
+    """fit and the public function compute the per-output weights in one place."""
+    from skweight import compute_output_sample_weight
+
+    X, Y = penguins_small
+    sw = np.linspace(0.5, 1.5, len(X))
+    clf = WeightedMultiOutputClassifier(class_weight=[None, "balanced", {"male": 2}],
+                                        **TINY)
+    _, _, weights, _, _ = clf._prepare(X, Y, sw)
+    expected = compute_output_sample_weight(clf.class_weight, Y, sample_weight=sw)
+    np.testing.assert_allclose(np.column_stack(weights), expected, rtol=1e-6)

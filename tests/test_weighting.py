@@ -110,10 +110,15 @@ def test_inverse_loss_formula_prefers_validation_losses():
 
 def test_in_step_rules_leave_epoch_updates_to_the_train_step():
     for rule in (Uncertainty(), GradNorm()):
-        assert rule.per_step
         rule.start(2)
         assert rule.end_epoch([1.0, 2.0]) is None
-    assert not DWA.per_step and not InverseLoss.per_step
+    # What each rule needs from the estimator, said by the rule itself.
+    assert Uncertainty.learns_log_variance and not Uncertainty.needs_grad_norms
+    assert GradNorm.needs_grad_norms and not GradNorm.learns_log_variance
+    assert GradNorm.backends == ("tensorflow", "torch")
+    for cls in (DWA, InverseLoss):
+        assert not (cls.learns_log_variance or cls.needs_grad_norms)
+        assert cls.backends is None
 
 
 def test_uncertainty_terms():

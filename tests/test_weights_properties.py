@@ -154,6 +154,11 @@ def test_rarer_class_never_lighter(y, strategy):
 def test_dicts_are_used_raw(y, weights):
     present = np.unique(y)
     cw = {int(c): weights[c] for c in present}
+    if not any(cw.values()):
+        # Refused as fit refuses it: that output would have nothing to train on.
+        with pytest.raises(ValueError, match="no weight to any sample"):
+            compute_output_sample_weight(cw, y)
+        return
     got = compute_output_sample_weight(cw, y)[:, 0]
     np.testing.assert_array_equal(got, np.asarray(weights)[y])
 
@@ -210,7 +215,8 @@ def test_grid_search_tunes_power(penguins):
 def test_grid_search_knob_reaches_fitted_weights(penguins, target):
     """A scorer that reads each fold's fitted class_weight_ picks the candidate
     equal to ``target``: ``class_weight__power`` and ``class_weight__beta``
-    reach the weights used in every fit. (epochs=0: only the weights matter.)"""
+    reach the weights used in every fit. (One full-batch epoch: only the
+    weights matter; epochs=0 is refused.)"""
     X, Y = penguins
 
     def scorer(est, X_, Y_):
@@ -224,7 +230,7 @@ def test_grid_search_knob_reaches_fitted_weights(penguins, target):
         {"class_weight": [InverseFrequency()], "class_weight__power": [0, 0.5, 1]},
         {"class_weight": [EffectiveNumber()], "class_weight__beta": [0.9, 0.99, 0.999]},
     ]
-    clf = WeightedMultiOutputClassifier(epochs=0, random_state=0,
+    clf = WeightedMultiOutputClassifier(epochs=1, batch_size=-1, random_state=0,
                                         model__hidden_layer_sizes=(4,))
     search = GridSearchCV(clf, grid, cv=ONE_SPLIT, scoring=scorer).fit(X, Y)
     assert search.best_estimator_.class_weight.get_params() == target.get_params()

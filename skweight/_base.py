@@ -1,0 +1,538 @@
+"""The training engine every skweight estimator stands on.
+
+:class:`BaseWeightedEstimator` owns what does not depend on the kind of the
+outputs, in the manner of scikit-learn's ``BaseMultilayerPerceptron``:
+
+1. checks first (:meth:`~BaseWeightedEstimator._prepare`): parameters, ``X``,
+   ``y``, ``class_weight``, ``sample_weight``, ``loss_weights``, ``loss``; the
+   per-output sample weights (class weight x sample weight); the new fitted
+   state. Nothing is trained or changed when an error is raised;
+2. model building (scikeras routing of ``model__*``), the model's input and
+   output checks, compiling;
+3. training on a :class:`TrainingPlan` (:meth:`_training_plan`, the one hook
+   through which an estimator trains something else than the plain compiled
+   model, e.g. :class:`~skweight.DynamicWeightClassifier`);
+4. the transactional commit: the new state is installed at once after
+   training succeeded; a failed warm start puts every variable back;
+5. the fast predict path (:mod:`skweight._backend`).
+
+What depends on the kind of outputs lives in :mod:`skweight._outputs`; the
+estimators say which kinds they have (:meth:`_encode_targets`).
+"""
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable
+
+import keras
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+from skweight import (
+    _backend,
+    losses,  # noqa: F401  (registers skweight's losses with Keras)
+)
+from skweight._callbacks import StopOnNonFiniteLoss
+from skweight._network import build_default_network
+from skweight._scikeras_compat import (
+    SkweightWrapper,
+    builder_takes,
+    route_params,
+    seeded,
+)
+from skweight._targets import layer_names, split_target_columns
+from skweight._validation import (
+    check_parameter,
+    per_output,
+    resolve_loss_weights,
+    seed_from_random_state,
+)
+from skweight._weights import (
+    check_output_sample_weight,
+    resolve_class_weight,
+    weigh_outputs,
+)
+
+__all__ = ["BaseWeightedEstimator", "Prepared", "TrainingPlan", "score_targets",
+           "stack_columns", "training_variables"]
+
+_STEPS_PER_EXECUTION = 32
+
+# Keras fit arguments that skweight computes itself; a caller's would clash.
+_RESERVED_FIT_KWARGS = frozenset({"x", "y", "class_weight", "callbacks",
+                                  "initial_epoch"})
+_FIT_PARAMS = ("batch_size", "epochs", "verbose", "validation_split", "shuffle",
+               "validation_batch_size")
+
+
+@dataclasses.dataclass
+class TrainingPlan:
+    """What one fit trains, as an estimator's :meth:`_training_plan` returns it.
+
+    Attributes
+    ----------
+    trainer : keras.Model
+        The compiled model that ``fit`` runs (the network itself, or a model
+        built on its graph).
+    callbacks : list of keras.callbacks.Callback
+        Callbacks of this fit, after the user's.
+    restore : list of keras.Variable
+        Variables besides the network's and its optimizer's that a failed warm
+        start puts back.
+    record : callable or None
+        ``record(state)`` adds the plan's fitted attributes to the new state,
+        once training has succeeded.
+    """
+
+    trainer: keras.Model
+    callbacks: list = dataclasses.field(default_factory=list)
+    restore: list = dataclasses.field(default_factory=list)
+    record: Callable | None = None
+
+
+class Prepared(tuple):
+    """``(X, codes, weights, loss_weights, state)``: what the checks produce."""
+
+    __slots__ = ()
+
+    def __new__(cls, X, codes, weights, loss_weights, state):
+        return super().__new__(cls, (X, codes, weights, loss_weights, state))
+
+
+class _FeatureProbe(BaseEstimator):
+    """Receives ``n_features_in_``/``feature_names_in_`` from scikit-learn's
+    ``validate_data`` during the checks, so the estimator itself changes only
+    at commit."""
+
+
+def _never(_):
+    return False
+
+
+def training_variables(model):
+    """The variables a fit changes: the network's and its optimizer's.
+
+    Restoring the optimizer's too (step count, moments) makes a failed warm
+    start leave no trace on later training.
+    """
+    variables = list(model.variables)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and optimizer.built:
+        variables += list(optimizer.variables)
+    return variables
+
+
+def _rows(struct, start, stop):
+    """Rows start:stop of an array or of each array in a list (None stays)."""
+    if struct is None:
+        return None
+    if isinstance(struct, list):
+        return [a[start:stop] for a in struct]
+    return struct[start:stop]
+
+
+def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
+    """Run ``model.fit`` (through skweight's ``tf.data`` pipeline on
+    TensorFlow); return Keras' logs."""
+    epochs = args.pop("epochs")
+    val_split = args.pop("validation_split", 0.0)
+    single = len(ys) == 1 and not isinstance(model.output, list)
+    y_in = ys[0] if single else ys
+    w_in = None if weights is None else (weights[0] if single else weights)
+    if not _backend.is_tensorflow():
+        return model.fit(
+            X, y_in, sample_weight=w_in, epochs=initial_epoch + epochs,
+            initial_epoch=initial_epoch, validation_split=val_split,
+            callbacks=callbacks, **args,
+        ).history
+    batch_size = args.pop("batch_size")
+    val_bs = args.pop("validation_batch_size", None) or batch_size
+    shuffle = args.pop("shuffle", True)
+    n_train = len(X) - int(len(X) * val_split)
+    validation_data = None
+    if n_train < len(X):
+        validation_data = _backend.make_tf_dataset(
+            X[n_train:], _rows(y_in, n_train, None), _rows(w_in, n_train, None),
+            batch_size=val_bs, shuffle=False, seed=None,
+        )
+    data = _backend.make_tf_dataset(
+        X[:n_train], _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
+        batch_size=batch_size, shuffle=shuffle, seed=seed,
+    )
+    return model.fit(
+        data, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
+        validation_data=validation_data, callbacks=callbacks,
+        shuffle=False,  # the pipeline shuffles
+        **args,
+    ).history
+
+
+class BaseWeightedEstimator(SkweightWrapper):
+    """The engine: checks, build, compile, train, commit, predict.
+
+    Not for direct use: subclasses say which kinds of output they have
+    (:meth:`_encode_targets`) and may train through a plan of their own
+    (:meth:`_training_plan`).
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    # scikeras' partial_fit trains on one batch with class weights from that
+    # batch alone; skweight computes class weights from the whole training set,
+    # so it offers warm_start=True with fit instead.
+    partial_fit = available_if(_never)(SkweightWrapper.partial_fit)
+
+    # ------------------------------------------------------------- hooks
+    def _encode_targets(self, targets, layers):
+        """``(OutputSet, codes, labels)`` for the columns of ``y``.
+
+        ``codes`` holds per output what Keras trains on (class codes or a
+        standardised column); ``labels`` the :class:`LabelCodes` of each
+        classification output (None for others).
+        """
+        raise NotImplementedError
+
+    def _target_state(self, outputs, y):
+        """Fitted attributes that depend on the kinds of output."""
+        return {}
+
+    def _class_weight_entries(self, outputs, single):
+        """One class-weight entry per output."""
+        return resolve_class_weight(self.class_weight, outputs.names,
+                                    single_output=single)
+
+    def _check_extra_params(self):
+        """Check a subclass's own parameters; return fitted attributes."""
+        return {}
+
+    def _training_plan(self, model, meta, loss_weights, steps_per_epoch):
+        """Compile ``model`` and say what to train: a :class:`TrainingPlan`."""
+        if not model.compiled or loss_weights is not None:
+            model.compile(**self._make_compile_kwargs(
+                model, meta, loss_weights, steps_per_epoch))
+        return TrainingPlan(model)
+
+    # ----------------------------------------------------------- checks
+    def _check_params(self):
+        """Check the plain training parameters (before any data is touched)."""
+        check_parameter("epochs", getattr(self, "fit__epochs", self.epochs))
+        check_parameter("validation_split", self.validation_split)
+        for name in ("batch_size", "validation_batch_size"):
+            check_parameter(name, getattr(self, f"fit__{name}", getattr(self, name)))
+        check_parameter("random_state", self.random_state)
+        check_parameter("loss", self.loss)
+
+    def _check_fit_kwargs(self, fit_kwargs):
+        """Check the keyword arguments of ``fit`` (they go to Keras' fit)."""
+        reserved = sorted(set(fit_kwargs) & _RESERVED_FIT_KWARGS)
+        if reserved:
+            raise TypeError(
+                f"fit sets {reserved} itself: pass X, y and sample_weight as fit's "
+                "arguments, and class_weight and callbacks as estimator parameters "
+                f"(set_params). Got fit keyword argument(s) {reserved} instead."
+            )
+        for name in ("epochs", "validation_split", "batch_size",
+                     "validation_batch_size"):
+            if name in fit_kwargs:
+                check_parameter(name, fit_kwargs[name])
+
+    def _prepare(self, X, y, sample_weight):
+        """Validate everything and compute the new fitted state (no training)."""
+        self._check_params()
+        extra = self._check_extra_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        probe = _FeatureProbe()
+        X = validate_data(probe, X, reset=True, dtype=np.float32,
+                          accept_sparse=("csr", "csc", "coo"), ensure_min_samples=1)
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        targets = split_target_columns(y)
+        check_consistent_length(X, targets.columns[0])
+        names, single = targets.names, targets.ndim == 1
+        layers = layer_names(names)
+        # The structure of loss is checked now, its entries at compile time.
+        per_output(self.loss, names, param="loss", aliases=layers)
+        outputs, codes, labels = self._encode_targets(targets, layers)
+        entries = self._class_weight_entries(outputs, single)
+        sw = check_output_sample_weight(sample_weight, targets.n_samples,
+                                        targets.n_outputs, names=names)
+        loss_weights = resolve_loss_weights(self.loss_weights, names)
+        weights, per_class = weigh_outputs(entries, labels, sw, names)
+        if all(w is None for w in weights):
+            weights = None
+        else:
+            weights = [np.ones(targets.n_samples, np.float32) if w is None
+                       else w.astype(np.float32) for w in weights]
+        state = {
+            "n_features_in_": X.shape[1],
+            "n_outputs_": targets.n_outputs,
+            "output_names_": list(names),
+            "output_layer_names_": layers,
+            "y_ndim_": targets.ndim,
+            "target_type_": outputs.target_type,
+            "_outputs_": outputs,
+            **outputs.fitted_state(per_class, single),
+            **self._target_state(outputs, y),
+            **extra,
+        }
+        if hasattr(probe, "feature_names_in_"):
+            state["feature_names_in_"] = probe.feature_names_in_
+        return Prepared(X, codes, weights, loss_weights, state)
+
+    def _check_warm_start(self, state):
+        if not (state["n_features_in_"] == self.n_features_in_
+                and state["_outputs_"].signature() == self._outputs_.signature()):
+            raise ValueError(
+                "warm_start=True continues training the fitted network, which needs "
+                "the same features, outputs, output kinds and classes. Got data of "
+                "another shape instead; set warm_start=False to fit a new network."
+            )
+
+    # ------------------------------------------------------- the network
+    def _check_model_param(self):
+        if self.model is None and self.build_fn is None:
+            return build_default_network
+        if self.model is not None and not (
+            callable(self.model) or isinstance(self.model, keras.Model)
+        ):
+            raise TypeError(
+                "model must be None, a keras.Model or a callable returning one. "
+                f"Got {self.model!r} instead."
+            )
+        return super()._check_model_param()
+
+    def _build_model(self, meta):
+        """Build the Keras model from ``model`` with ``meta`` (scikeras routing)."""
+        build_fn = self._check_model_param()
+        params = self.get_params()
+        build_params = route_params(
+            params, destination="model",
+            pass_filter=getattr(self, "_user_params", set()), strict=True,
+        )
+        if builder_takes(build_fn, "meta"):
+            build_params["meta"] = meta
+        if builder_takes(build_fn, "compile_kwargs"):
+            build_params["compile_kwargs"] = self._make_compile_kwargs(None, meta)
+        if builder_takes(build_fn, "params"):
+            build_params["params"] = params
+        model = build_fn(**build_params)
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                "model must build a keras.Model. Got "
+                f"{type(model).__name__} instead."
+            )
+        inputs = getattr(model, "inputs", None) or []
+        n_features = meta["n_features_in_"]
+        if len(inputs) == 1 and inputs[0].shape[-1] not in (None, n_features):
+            raise ValueError(
+                f"model input must take {n_features} feature(s), the columns of X. "
+                f"Got an input of width {inputs[0].shape[-1]} instead."
+            )
+        return model
+
+    def _make_compile_kwargs(self, model, meta, loss_weights=None,
+                             steps_per_epoch=None):
+        kwargs = self._get_compile_kwargs()
+        if model is not None:
+            loss, loss_weights, metrics = meta["_outputs_"].compile_losses(
+                model, kwargs.get("loss"), loss_weights)
+            kwargs["loss"] = loss
+            if metrics:
+                kwargs["weighted_metrics"] = [
+                    *(kwargs.get("weighted_metrics") or []), *metrics]
+        kwargs["loss_weights"] = loss_weights
+        # Several steps per call cut Keras' per-step overhead; never more than an
+        # epoch holds, or the progress display counts past the end. Keras' torch
+        # trainer runs one step per call only.
+        if keras.backend.backend() != "torch":
+            kwargs.setdefault(
+                "steps_per_execution",
+                max(1, min(_STEPS_PER_EXECUTION,
+                           steps_per_epoch or _STEPS_PER_EXECUTION)),
+            )
+        return kwargs
+
+    # ---------------------------------------------------------- training
+    def _fit_args(self, n_samples, fit_kwargs):
+        args = route_params(self.get_params(), destination="fit",
+                            pass_filter=set(_FIT_PARAMS))
+        args = {k: v for k, v in args.items() if not k.startswith("callbacks")}
+        args.update(fit_kwargs)
+        if args.get("batch_size") is None:
+            args["batch_size"] = 32
+        for key in ("batch_size", "validation_batch_size"):
+            if args.get(key) == -1:
+                args[key] = n_samples
+        return args
+
+    def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
+        fit_kwargs = dict(fit_kwargs or {})
+        self._check_fit_kwargs(fit_kwargs)
+        X, codes, weights, loss_weights, state = self._prepare(X, y, sample_weight)
+        warm = self.warm_start and hasattr(self, "model_")
+        if warm:
+            self._check_warm_start(state)
+        if epochs is not None:  # initialize(): the internal epochs=0 path
+            fit_kwargs["epochs"] = epochs
+        seed = seed_from_random_state(self.random_state)
+        self._initialize_callbacks()
+        X64 = X.astype(np.float64)
+        meta = {**state, "feature_mean_": X64.mean(axis=0).tolist(),
+                "feature_var_": X64.var(axis=0).tolist()}
+        outputs = state["_outputs_"]
+        with seeded(seed):
+            model = self.model_ if warm else self._build_model(meta)
+            outputs.bind(model)
+            saved = training_variables(model) if warm else []
+            args = self._fit_args(len(X), fit_kwargs)
+            n_train = len(X) - int(len(X) * args.get("validation_split", 0.0))
+            plan = self._training_plan(model, meta, loss_weights,
+                                       -(-n_train // args["batch_size"]))
+            if warm:
+                known = {id(v) for v in saved}
+                saved += [v for v in plan.restore if id(v) not in known]
+            snapshot = [np.array(v.numpy()) for v in saved]
+            initial_epoch = len(self.history_.get("loss", [])) if warm else 0
+            # StopOnNonFiniteLoss first, so that no later callback sees a
+            # diverged epoch.
+            callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
+                         *self._fit_callbacks, *plan.callbacks]
+            try:
+                logs = _keras_fit(plan.trainer, X, outputs.keras_targets(model, codes),
+                                  outputs.keras_weights(weights), callbacks, args,
+                                  initial_epoch, seed)
+            except BaseException:
+                for v, value in zip(saved, snapshot, strict=True):
+                    v.assign(value)
+                raise
+        history = defaultdict(list)
+        if warm:
+            for key, values in self.history_.items():
+                history[key] = list(values)
+        for key, values in outputs.expand_logs(logs).items():
+            history[key] += [float(v) for v in values]
+        if plan.record is not None:
+            plan.record(state)
+        self._commit(state, model, history)
+        return self
+
+    def _commit(self, state, model, history):
+        """Install the new fitted state at once (after training succeeded)."""
+        # Everything that can fail comes before the first assignment.
+        forward = _backend.make_forward(model, state["n_features_in_"])
+        self.__dict__.pop("feature_names_in_", None)
+        self.__dict__.update(state)
+        self.model_ = model
+        self.history_ = history
+        self._forward_cache = forward
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Fit the network; each output is weighted by its own class weights.
+
+        All inputs are checked before any training, and none is modified. If
+        training fails or is interrupted, a previously fitted estimator keeps
+        its previous model.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training features (sparse input is densified).
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
+            Targets; DataFrame column names become ``output_names_``.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, \
+                n_outputs), default=None
+            Multiplies the class weights; a 1-D array applies to every output,
+            a 2-D array gives each output its own column.
+        **kwargs
+            Passed to ``keras.Model.fit`` (prefer ``fit__*`` parameters).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError, TypeError
+            For a bad parameter or argument, before any training.
+        skweight.exceptions.NonFiniteLossError
+            When a loss becomes NaN or infinite during training; the estimator
+            keeps its previous fitted state (or stays unfitted).
+        """
+        return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
+
+    def initialize(self, X, y):
+        """Build and compile the network for ``(X, y)`` without training it."""
+        return self._fit(X, y, None, epochs=0)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in self.__dict__:
+            self._forward_cache = _backend.make_forward(self.model_,
+                                                        self.n_features_in_)
+
+    # -------------------------------------------------------- predicting
+    def _raw_outputs(self, X):
+        """One raw prediction array per output (fast path)."""
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype=np.float32,
+                          accept_sparse=("csr", "csc", "coo"), ensure_min_samples=1)
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        return self._outputs_.split(self._forward_cache(X))
+
+    def _predict_columns(self, X):
+        """Predictions per output, each in its own kind (labels or floats)."""
+        raw = self._raw_outputs(X)
+        return [o.decode(r) for o, r in zip(self._outputs_.outputs, raw,
+                                            strict=True)]
+
+    def _predict_probas(self, X):
+        """Class probabilities per output (None for a regression output)."""
+        raw = self._raw_outputs(X)
+        probas = [o.proba(r) for o, r in zip(self._outputs_.outputs, raw,
+                                             strict=True)]
+        return probas[0] if self.y_ndim_ == 1 else probas
+
+
+def score_targets(estimator, X, y, sample_weight):
+    """Check ``score``'s arguments as ``fit`` does; ``(columns, weights)``."""
+    check_is_fitted(estimator, "model_")
+    targets = split_target_columns(y)
+    if targets.n_outputs != estimator.n_outputs_:
+        raise ValueError(
+            f"y has {targets.n_outputs} column(s) but the model was fitted on "
+            f"{estimator.n_outputs_} output(s)."
+        )
+    if sample_weight is not None:
+        sample_weight = check_array(sample_weight, ensure_2d=False,
+                                    dtype=np.float64, input_name="sample_weight")
+        if sample_weight.ndim != 1:
+            raise ValueError(
+                "score takes a sample_weight of shape (n_samples,). Got shape "
+                f"{sample_weight.shape} instead."
+            )
+    check_consistent_length(X, targets.columns[0], sample_weight)
+    return targets.columns, sample_weight
+
+
+def stack_columns(columns, dtype):
+    """An (n_samples, n_outputs) array of ``dtype`` from per-output columns."""
+    out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
+    for k, col in enumerate(columns):
+        out[:, k] = col
+    return out

@@ -1,0 +1,250 @@
+"""WeightedMultiOutputClassifier: per-output class weights for Keras models."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+
+from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
+from skweight._outputs import ClassificationOutput, OutputSet
+
+__all__ = ["WeightedMultiOutputClassifier"]
+
+
+class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
+    """Keras classifier with per-output class weights and loss weights.
+
+    A scikeras estimator for single- and multi-output classification. Each
+    output's class weights become that output's own sample weights inside
+    ``fit``: they reach only that output's loss term and are never multiplied
+    across outputs (as :func:`sklearn.utils.class_weight.compute_sample_weight`
+    and scikeras' ``KerasClassifier`` do). Keras itself refuses ``class_weight``
+    for multi-output models.
+
+    A multilabel indicator ``y`` (a 0/1 or boolean matrix with two or more
+    columns, as an array, a DataFrame or a scipy sparse matrix) is a
+    multi-output target whose outputs are the labels: every ``class_weight``
+    form applies per label. The built-in network then has one
+    ``Dense(n_labels, sigmoid)`` output trained with the per-label weighted
+    binary cross-entropy ``sum_k loss_weights[k] * mean_n(w_nk * bce_nk)``: the
+    loss of one sigmoid head per label, computed at once (many times faster
+    with many labels; ``model__label_layout="heads"`` builds separate heads).
+
+    Parameters
+    ----------
+    model : None, keras.Model or callable, default=None
+        ``None`` builds the built-in network (a shared dense trunk on
+        standardised inputs, one head per output; options routed as
+        ``model__hidden_layer_sizes``, ``model__activation``,
+        ``model__dropout``, ``model__label_layout``). Otherwise a
+        ``keras.Model`` or a function returning one, optionally taking
+        ``meta``, ``compile_kwargs`` and routed ``model__*`` parameters, as in
+        scikeras. A user model returns one output
+        per target column, in column order; an output with k units is a softmax
+        over k classes (sparse categorical cross-entropy), one unit on a binary
+        target is a sigmoid (binary cross-entropy), unless ``loss`` says
+        otherwise. For a multilabel indicator ``y`` a user model may instead
+        return one (n_samples, n_labels) sigmoid output.
+    class_weight : None, str, strategy, callable, dict or list, default=None
+        ``None``; a strategy for every output: ``"balanced"``, ``"inverse"``,
+        ``"sqrt_inverse"``, ``"effective_number"``, a strategy object such as
+        :class:`~skweight.InverseFrequency`, or ``f(classes, counts) ->
+        weights``; for one-dimensional ``y`` a ``{label: weight}`` dict; for
+        two-dimensional ``y`` a list with one entry per output or a
+        ``{output_name: entry}`` dict (outputs not named get ``None``).
+        Strategies are scaled to mean sample weight 1 per output; dicts are
+        used as given.
+    loss_weights : None, list of float or dict, default=None
+        Weight of each output's loss in the optimised total
+        ``sum_k loss_weights[k] * loss_k``; a list with one float >= 0 per output
+        or ``{output_name: float}`` (outputs not named weigh 1).
+    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
+        As in scikeras; routed parameters as ``optimizer__learning_rate``.
+    loss : None, str, keras.losses.Loss, list or dict, default=None
+        ``None`` picks each output's cross-entropy from its width.
+    metrics : list, default=None
+        Keras metrics, as in scikeras.
+    batch_size : int, default=None
+        Samples per gradient step (Keras' 32 when None; -1 for all samples).
+    validation_batch_size : int, default=None
+        Batch size of the validation data.
+    verbose : int, default=0
+        Keras' progress display (0 silent, 1 progress bar, 2 one line per
+        epoch).
+    callbacks : list of keras.callbacks.Callback, default=None
+        As in scikeras.
+    validation_split : float, default=0.0
+        Fraction of the training data (the last samples, as in Keras) held out
+        to compute ``val_*`` logs.
+    shuffle : bool, default=True
+        Shuffle the training samples every epoch.
+    run_eagerly : bool, default=False
+        Run Keras eagerly (for debugging).
+    epochs : int, default=100
+        Passes over the training data (>= 1).
+    warm_start : bool, default=False
+        Keep training the fitted network on the next ``fit``.
+    random_state : None, int, RandomState or Generator, default=None
+        Seed of weight initialisation and shuffling; the same seed gives the
+        same model.
+    **kwargs
+        Routed parameters (``model__*``, ``fit__*``, ``compile__*``,
+        ``predict__*``, ``optimizer__*``, ...), as in scikeras.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network. The estimator pickles whole (pickle, joblib);
+        ``model_.save("net.keras")`` saves the network alone in Keras' format
+        (see ``docs/persistence.md``).
+    history_ : dict of list
+        Keras' logs per epoch, including ``"<output layer name>_loss"`` for each
+        output of a multi-output model. With the packed multilabel layout these
+        per-label entries come from a metric that logs each label's
+        ``mean_n(w_nk * bce_nk)``, the value a separate head would log.
+    classes_ : ndarray or list of ndarray
+        The classes of each output (a list for two-dimensional ``y``).
+    n_classes_ : int or list of int
+        The number of classes of each output.
+    n_outputs_ : int
+        Number of outputs.
+    output_names_ : list of str
+        Output names: DataFrame column names when given, else ``"output_<k>"``.
+    output_layer_names_ : list of str
+        The names of the built-in network's output layers (valid Keras names
+        derived from ``output_names_``).
+    class_weight_ : dict, or list of (dict or None), or None
+        The per-class weights actually used.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names seen during ``fit``, when ``X`` has column names.
+
+    Examples
+    --------
+    >>> from skweight import WeightedMultiOutputClassifier
+    >>> from skweight.datasets import load_penguins
+    >>> X, Y = load_penguins(return_X_y=True)
+    >>> clf = WeightedMultiOutputClassifier(
+    ...     class_weight="balanced", epochs=5, random_state=0
+    ... ).fit(X, Y)
+    >>> clf.predict(X.iloc[:2]).shape
+    (2, 3)
+    >>> sorted(clf.class_weight_[1])
+    ['Biscoe', 'Dream', 'Torgersen']
+    """
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        class_weight=None,
+        loss_weights=None,
+        optimizer="adam",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=100,
+        warm_start=False,
+        random_state=None,
+        **kwargs,
+    ):
+        super().__init__(
+            model=model,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            warm_start=warm_start,
+            random_state=random_state,
+            **kwargs,
+        )
+        self.class_weight = class_weight
+        self.loss_weights = loss_weights
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def _encode_targets(self, targets, layers):
+        encoded = [
+            ClassificationOutput.encode(col, name, layer)
+            for col, name, layer in zip(targets.columns, targets.names, layers,
+                                        strict=True)
+        ]
+        outputs = [o for o, _ in encoded]
+        labels = [lab for _, lab in encoded]
+        return OutputSet(outputs, _target_type(outputs, targets.ndim)), [
+            lab.codes for lab in labels], labels
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        For a multilabel ``y`` this follows scikit-learn's multi-output
+        convention (:class:`~sklearn.multioutput.MultiOutputClassifier`,
+        random forests): a list with one (n_samples, 2) array per label, whose
+        column 1 is the probability of the label. It keeps one contract for
+        every two-dimensional ``y``, lets per-output scorers treat a label like
+        any output, and scikit-learn's own scorers (``"roc_auc"``, ...) accept
+        it; ``np.stack([p[:, 1] for p in proba], axis=1)`` gives the
+        (n_samples, n_labels) array of
+        :class:`~sklearn.neural_network.MLPClassifier`.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or a list with one such array
+        per output when ``y`` was two-dimensional.
+        """
+        return self._predict_probas(X)
+
+    def predict(self, X):
+        """Predicted labels, shape (n_samples,) or (n_samples, n_outputs).
+
+        When the outputs' labels are of different kinds (say str and bool), the
+        array is of dtype object and each column keeps its own values.
+        """
+        columns = self._predict_columns(X)
+        if self.y_ndim_ == 1:
+            return columns[0]
+        kinds = {c.dtype.kind for c in columns}
+        return stack_columns(columns,
+                             np.result_type(*columns) if len(kinds) == 1 else object)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy; subset accuracy (all outputs right) for multi-output ``y``.
+
+        ``X``, ``y`` and ``sample_weight`` (shape (n_samples,)) are checked as
+        ``fit`` checks them.
+        """
+        columns, sample_weight = score_targets(self, X, y, sample_weight)
+        predicted = self._predict_columns(X)
+        correct = np.ones(len(predicted[0]), dtype=bool)
+        for true, pred in zip(columns, predicted, strict=True):
+            correct &= np.asarray(true) == pred
+        return float(np.average(correct, weights=sample_weight))
+
+
+def _target_type(outputs, ndim):
+    if ndim == 1:
+        return "binary" if outputs[0].n_classes == 2 else "multiclass"
+    multilabel = len(outputs) > 1 and all(
+        o.classes.dtype.kind in "biuf" and o.classes.tolist() == [0, 1]
+        for o in outputs
+    )
+    return "multilabel-indicator" if multilabel else "multiclass-multioutput"

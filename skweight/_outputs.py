@@ -1,0 +1,259 @@
+"""The kinds of output: each owns its encoding, head, loss, width check,
+Keras target and decoding, in one place.
+
+- :class:`ClassificationOutput`: labels encoded as integer codes; a softmax
+  over k classes (sparse categorical cross-entropy) or, for two classes, one
+  sigmoid unit (binary cross-entropy);
+- :class:`RegressionOutput`: a float target standardised for training; one
+  linear unit (mean squared error); predictions mapped back;
+- :class:`OutputSet`: the outputs of one fit, and the *packed* multilabel
+  layout (one ``Dense(n_labels, sigmoid)`` output for all labels, see
+  :mod:`skweight._multilabel`), decided once per model by :meth:`OutputSet.bind`
+  and kept in the fitted state.
+"""
+
+import keras
+import numpy as np
+
+from skweight._multilabel import (
+    PackedBinaryCrossentropy,
+    PerLabelLoss,
+    expand_label_losses,
+)
+from skweight._targets import encode_labels
+from skweight._validation import per_output
+
+__all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput"]
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+
+
+class ClassificationOutput:
+    """One classification output: its classes, head, loss, target and decoding."""
+
+    kind = CLASSIFICATION
+
+    def __init__(self, name, layer_name, classes):
+        self.name = name
+        self.layer_name = layer_name
+        self.classes = classes
+
+    @classmethod
+    def encode(cls, column, name, layer_name):
+        """``(output, labels)``: the output and its :class:`LabelCodes`."""
+        labels = encode_labels(column, name=name)
+        if len(labels.classes) < 2:
+            raise ValueError(
+                f"y column {name!r} must have at least 2 classes. Got "
+                f"{len(labels.classes)} class {labels.classes.tolist()} instead."
+            )
+        return cls(name, layer_name, labels.classes), labels
+
+    @property
+    def n_classes(self):
+        return len(self.classes)
+
+    def check_width(self, width, out_name):
+        k = self.n_classes
+        if width is not None and width != k and not (width == 1 and k == 2):
+            raise ValueError(
+                f"model output {out_name!r} for y column {self.name!r} must have {k} "
+                f"units (softmax over {k} classes)"
+                + (" or 1 unit (sigmoid)" if k == 2 else "")
+                + f". Got {width} unit(s) instead."
+            )
+
+    def default_loss(self, width):
+        if width == 1:
+            return keras.losses.BinaryCrossentropy()
+        return keras.losses.SparseCategoricalCrossentropy()
+
+    def keras_target(self, codes, width):
+        if width == 1:
+            return codes.astype(np.float32).reshape(-1, 1)
+        return codes.astype(np.int32)
+
+    def proba(self, raw):
+        p = np.asarray(raw, dtype=np.float64)
+        if p.ndim == 1:
+            p = p[:, None]
+        return np.hstack([1.0 - p, p]) if p.shape[1] == 1 else p
+
+    def decode(self, raw):
+        return self.classes[np.argmax(self.proba(raw), axis=1)]
+
+
+class RegressionOutput:
+    """One regression output, trained on ``(y - mean) / scale``."""
+
+    kind = REGRESSION
+    classes = None
+    n_classes = None
+
+    def __init__(self, name, layer_name, mean, scale):
+        self.name = name
+        self.layer_name = layer_name
+        self.mean = mean
+        self.scale = scale
+
+    @classmethod
+    def encode(cls, column, name, layer_name):
+        """``(output, standardised column)``."""
+        column = np.asarray(column)
+        try:
+            values = column.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"y column {name!r} is a regression output and needs numbers. "
+                f"Got values of dtype {column.dtype} instead."
+            ) from None
+        if not np.all(np.isfinite(values)):
+            raise ValueError(
+                f"y column {name!r} is a regression output and contains NaN or "
+                "infinity; targets must be finite."
+            )
+        mean, scale = float(values.mean()), float(values.std()) or 1.0
+        codes = ((values - mean) / scale).astype(np.float32)
+        return cls(name, layer_name, mean, scale), codes
+
+    def check_width(self, width, out_name):
+        if width is not None and width != 1:
+            raise ValueError(
+                f"model output {out_name!r} for y column {self.name!r} must have 1 "
+                f"unit (regression). Got {width} unit(s) instead."
+            )
+
+    def default_loss(self, width):
+        return keras.losses.MeanSquaredError()
+
+    def keras_target(self, codes, width):
+        return codes.astype(np.float32).reshape(-1, 1)
+
+    def proba(self, raw):
+        return None
+
+    def decode(self, raw):
+        return np.asarray(raw, dtype=np.float64).reshape(-1) * self.scale + self.mean
+
+
+def _widths(model):
+    outputs = getattr(model, "outputs", None)
+    return None if outputs is None else [out.shape[-1] for out in outputs]
+
+
+class OutputSet:
+    """The outputs of one fit, and how the model lays them out.
+
+    Parameters
+    ----------
+    outputs : list of ClassificationOutput or RegressionOutput
+    target_type : str
+        ``"binary"``, ``"multiclass"``, ``"multiclass-multioutput"``,
+        ``"multilabel-indicator"`` or ``"mixed-multioutput"``.
+    """
+
+    def __init__(self, outputs, target_type):
+        self.outputs = outputs
+        self.target_type = target_type
+        self.packed = False
+
+    def __len__(self):
+        return len(self.outputs)
+
+    @property
+    def names(self):
+        return [o.name for o in self.outputs]
+
+    @property
+    def layer_names(self):
+        return [o.layer_name for o in self.outputs]
+
+    def signature(self):
+        """What a warm start must find unchanged: names, kinds, class counts."""
+        return [(o.name, o.kind, o.n_classes) for o in self.outputs]
+
+    # ------------------------------------------------------------ the model
+    def bind(self, model):
+        """Decide the layout for ``model`` (once), after checking its outputs."""
+        widths = _widths(model)
+        n = len(self.outputs)
+        self.packed = (
+            self.target_type == "multilabel-indicator" and widths is not None
+            and len(widths) == 1 and widths[0] == n
+        )
+        if widths is None or self.packed:
+            return self
+        if len(widths) != n:
+            raise ValueError(
+                f"model must return one output per y column ({n}: {self.names}), "
+                f"in column order. Got {len(widths)} output(s) instead."
+            )
+        for output, out, width in zip(self.outputs, model.outputs, widths,
+                                      strict=True):
+            output.check_width(width, out.name)
+        return self
+
+    def compile_losses(self, model, user_loss, loss_weights):
+        """``(loss, loss_weights, weighted_metrics)`` for ``model.compile``.
+
+        ``user_loss`` takes every per-output form (:func:`per_output`); outputs
+        it leaves out (None entries, names not given) get their default loss.
+        """
+        if self.packed:
+            # One (n, L) output: the loss weights go into the packed loss, and a
+            # metric logs "<label>_loss" per label as separate heads would.
+            metrics = [PerLabelLoss(self.layer_names)]
+            if user_loss is None:
+                loss = PackedBinaryCrossentropy(loss_weights or [1.0] * len(self))
+                return loss, None, metrics
+            return user_loss, loss_weights, metrics
+        widths = _widths(model) or [None] * len(self)
+        entries = per_output(user_loss, self.names, param="loss",
+                             aliases=self.layer_names)
+        losses = [
+            output.default_loss(width) if entry is None else entry
+            for output, width, entry in zip(self.outputs, widths, entries,
+                                            strict=True)
+        ]
+        return losses, loss_weights, []
+
+    # ----------------------------------------------------------- training
+    def keras_targets(self, model, codes):
+        """The targets Keras trains on: one array per model output."""
+        if self.packed:
+            return [np.stack(codes, axis=1).astype(np.float32)]
+        widths = _widths(model) or [None] * len(self)
+        return [o.keras_target(c, w)
+                for o, c, w in zip(self.outputs, codes, widths, strict=True)]
+
+    def keras_weights(self, weights):
+        """Per-output sample weights laid out as the model's outputs."""
+        if weights is not None and self.packed:
+            return [np.stack(weights, axis=1)]
+        return weights
+
+    def expand_logs(self, logs):
+        """Per-label ``"<label>_loss"`` logs for the packed layout."""
+        return expand_label_losses(logs, self.layer_names) if self.packed else logs
+
+    # --------------------------------------------------------- predicting
+    def split(self, raw):
+        """One raw prediction array per output, from the model's outputs."""
+        return list(raw[0].T) if self.packed else raw
+
+    def fitted_state(self, per_class, single):
+        """``classes_``, ``n_classes_`` and ``class_weight_`` as the estimators
+        expose them: one value for one-dimensional ``y``, else a list."""
+        classes = [o.classes for o in self.outputs]
+        class_weight = [
+            None if w is None
+            else dict(zip(o.classes.tolist(), w.tolist(), strict=True))
+            for o, w in zip(self.outputs, per_class, strict=True)
+        ]
+        n_classes = [o.n_classes for o in self.outputs]
+        if single:
+            return {"classes_": classes[0], "n_classes_": n_classes[0],
+                    "class_weight_": class_weight[0]}
+        return {"classes_": classes, "n_classes_": n_classes,
+                "class_weight_": class_weight}

@@ -1,0 +1,226 @@
+"""Parameter checks, in one place (NumPy only: no Keras import).
+
+Two things live here:
+
+- :data:`PARAMETER_CONSTRAINTS`, a table in the spirit of scikit-learn's
+  ``_parameter_constraints``: one checker per plain training parameter, so the
+  same bad value gets the same error from every estimator;
+- :func:`per_output`, the one resolver of "one value per output: a single
+  value, a list, or a dict keyed by output name" (``class_weight``,
+  ``loss_weights``, ``loss``, ``output_types``), with one set of rules and one
+  error wording.
+
+scikit-learn's own ``Interval``/``StrOptions`` live in a private module
+(``sklearn.utils._param_validation``), so skweight keeps this small table.
+"""
+
+import copy
+import numbers
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "PARAMETER_CONSTRAINTS",
+    "check_parameter",
+    "check_random_state_param",
+    "describe",
+    "per_output",
+    "resolve_loss_weights",
+    "seed_from_random_state",
+]
+
+
+def describe(value):
+    """A short repr of ``value`` for error messages."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_epochs(value, name):
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int. Got {describe(value)} instead.")
+    if value < 1:
+        raise ValueError(
+            f"{name} must be >= 1 (an unfitted network is not a fitted estimator). "
+            f"Got {value!r} instead."
+        )
+
+
+def _check_batch_size(value, name):
+    if value is not None and (not _is_int(value) or (value < 1 and value != -1)):
+        raise ValueError(
+            f"{name} must be None, -1 or a positive int. Got {describe(value)} "
+            "instead."
+        )
+
+
+def _check_validation_split(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        0.0 <= value < 1.0
+    ):
+        raise ValueError(
+            f"{name} must be a float in [0, 1). Got {describe(value)} instead."
+        )
+
+
+def check_random_state_param(value, name="random_state"):
+    """Accept what scikit-learn accepts: None, an int, a RandomState, a Generator."""
+    if value is None or isinstance(value, (np.random.RandomState,
+                                           np.random.Generator)):
+        return
+    if not _is_int(value):
+        raise TypeError(
+            f"{name} must be None, an int, a numpy RandomState or a numpy Generator. "
+            f"Got {describe(value)} of type {type(value).__name__} instead."
+        )
+    if not 0 <= value < 2**32:
+        raise ValueError(
+            f"{name} as an int must be in [0, 2**32 - 1]. Got {value!r} instead."
+        )
+
+
+def _check_loss(value, name):
+    if value is None or isinstance(value, (str, Mapping)) or callable(value):
+        return
+    if isinstance(value, Sequence):
+        return
+    raise TypeError(
+        f"{name} must be None, a loss name, a keras Loss or function, a list with "
+        f"one per output or a dict {{output_name: loss}}. Got {describe(value)} "
+        "instead."
+    )
+
+
+# One checker per plain parameter; the per-output ones (class_weight,
+# loss_weights, loss entries) are checked against the outputs of y by
+# ``per_output`` and their own resolvers.
+PARAMETER_CONSTRAINTS = {
+    "epochs": _check_epochs,
+    "batch_size": _check_batch_size,
+    "validation_batch_size": _check_batch_size,
+    "validation_split": _check_validation_split,
+    "random_state": check_random_state_param,
+    "loss": _check_loss,
+}
+
+
+def check_parameter(name, value):
+    """Check one parameter against :data:`PARAMETER_CONSTRAINTS`."""
+    PARAMETER_CONSTRAINTS[name](value, name)
+
+
+def seed_from_random_state(random_state):
+    """An int seed from ``random_state`` (None, int, RandomState or Generator).
+
+    A generator is sampled from a copy, so the caller's is left untouched and
+    the same state always gives the same seed.
+    """
+    check_random_state_param(random_state)
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.RandomState):
+        rs = np.random.RandomState()
+        rs.set_state(random_state.get_state())
+        return int(rs.randint(np.iinfo(np.int32).max))
+    if isinstance(random_state, np.random.Generator):
+        return int(copy.deepcopy(random_state).integers(np.iinfo(np.int32).max))
+    return int(random_state)
+
+
+def per_output(value, names, *, param, default=None, is_single=None, aliases=None):
+    """One entry per output from any per-output form, with one set of rules.
+
+    Parameters
+    ----------
+    value : object
+        ``None`` (every output gets ``default``), a single value (every output
+        gets it), a list with one entry per output, or a dict keyed by output
+        name (outputs not named get ``default``).
+    names : list of str
+        The output names.
+    param : str
+        The parameter's name, for error messages.
+    default : object, default=None
+        The entry of an output that ``value`` does not name.
+    is_single : callable, default=None
+        ``is_single(value) -> bool``: whether ``value`` is one value for every
+        output; by default anything that is neither a list nor a dict.
+    aliases : list of str, default=None
+        Other names of the outputs, in the same order (Keras layer names).
+
+    Returns
+    -------
+    list
+        One entry per output.
+    """
+    n = len(names)
+    if is_single is None:
+        def is_single(v):
+            return isinstance(v, str) or not isinstance(v, (Mapping, Sequence))
+    if value is None:
+        return [default] * n
+    if is_single(value):
+        return [value] * n
+    if isinstance(value, Mapping):
+        lookup = {name: k for k, name in enumerate(names)}
+        for k, alias in enumerate(aliases or []):
+            lookup.setdefault(alias, k)
+        unknown = [key for key in value if key not in lookup]
+        if unknown:
+            raise ValueError(
+                f"{param} as a dict maps output names to entries; the output names "
+                f"are {list(names)}. Got unknown output name(s) {unknown} instead."
+            )
+        entries = [default] * n
+        for key, entry in value.items():
+            entries[lookup[key]] = entry
+        return entries
+    if isinstance(value, Sequence):
+        if len(value) != n:
+            raise ValueError(
+                f"For multi-output, number of elements in {param} should match "
+                f"number of outputs. Got {len(value)} element(s) while having {n} "
+                "output(s)."
+            )
+        return list(value)
+    raise TypeError(
+        f"{param} must be a single value, a list with one entry per output or a "
+        f"dict {{output_name: entry}}. Got {describe(value)} instead."
+    )
+
+
+def resolve_loss_weights(loss_weights, names):
+    """``loss_weights`` as a list of floats >= 0 (one per output), or None."""
+    if loss_weights is None:
+        return None
+    if not isinstance(loss_weights, (Mapping, Sequence)) or isinstance(
+        loss_weights, str
+    ):
+        raise TypeError(
+            "loss_weights must be None, a list of floats or a dict "
+            f"{{output_name: float}}. Got {describe(loss_weights)} instead."
+        )
+    values = per_output(loss_weights, names, param="loss_weights", default=1.0)
+    for name, v in zip(names, values, strict=True):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(
+                f"loss_weights for output {name!r} must be a real number. "
+                f"Got {describe(v)} instead."
+            )
+        if not np.isfinite(v) or v < 0:
+            raise ValueError(
+                f"loss_weights for output {name!r} must be a finite number "
+                f">= 0. Got {v!r} instead."
+            )
+    values = [float(v) for v in values]
+    if not any(values):
+        raise ValueError(
+            "loss_weights must give a positive weight to at least one output. "
+            f"Got {values} instead."
+        )
+    return values

@@ -1,0 +1,36 @@
+"""The built-in network (skweight._network)."""
+
+import pytest
+
+from skweight._network import PACKED_OUTPUT_NAME, build_default_network
+
+META = {"n_features_in_": 3, "feature_mean_": [0.0] * 3, "feature_var_": [1.0] * 3,
+        "n_classes_": [3, 2], "n_outputs_": 2, "output_layer_names_": ["a", "b"]}
+
+
+def test_one_head_per_output():
+    model = build_default_network(META, hidden_layer_sizes=(4,))
+    assert [out.shape[-1] for out in model.outputs] == [3, 1]
+    assert model.output_names == ["a", "b"]
+    assert not model.compiled
+
+
+def test_packed_and_regression_heads():
+    packed = build_default_network({**META, "n_classes_": [2, 2],
+                                    "target_type_": "multilabel-indicator"})
+    assert len(packed.outputs) == 1 and packed.outputs[0].shape[-1] == 2
+    assert packed.output_names == [PACKED_OUTPUT_NAME]
+    mixed = build_default_network({**META, "n_classes_": [3, None],
+                                   "output_types_": ["classification",
+                                                     "regression"]})
+    assert mixed.layers[-1].activation.__name__ == "linear"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes"),
+     ({"dropout": 1.0}, "dropout"), ({"label_layout": "flat"}, "label_layout")],
+)
+def test_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build_default_network(META, **kwargs)
