@@ -47,7 +47,14 @@ from skweight._scikeras_compat import (
     route_params,
     seeded,
 )
-from skweight._targets import layer_names, split_target_columns
+from skweight._targets import (
+    TargetColumns,
+    discount_missing,
+    fill_missing_labels,
+    layer_names,
+    present_labels,
+    split_target_columns,
+)
 from skweight._validation import (
     check_parameter,
     per_output,
@@ -232,6 +239,7 @@ class BaseWeightedEstimator(SkweightWrapper):
             check_parameter(name, getattr(self, f"fit__{name}", getattr(self, name)))
         check_parameter("random_state", self.random_state)
         check_parameter("loss", self.loss)
+        check_parameter("missing_labels", self.missing_labels)
 
     def _check_fit_kwargs(self, fit_kwargs):
         """Check the keyword arguments of ``fit`` (they go to Keras' fit)."""
@@ -264,13 +272,24 @@ class BaseWeightedEstimator(SkweightWrapper):
         targets = split_target_columns(y)
         check_consistent_length(X, targets.columns[0])
         names, single = targets.names, targets.ndim == 1
+        targets, present = self._missing_labels(targets)
         layers = layer_names(names)
         # The structure of loss is checked now, its entries at compile time.
         per_output(self.loss, names, param="loss", aliases=layers)
         outputs, codes, labels = self._encode_targets(targets, layers)
+        if present is not None:
+            # Class counts (for class-weight strategies and the logit-adjusted
+            # loss's priors) over the labelled samples only.
+            labels = [None if lab is None else discount_missing(lab, p)
+                      for lab, p in zip(labels, present, strict=True)]
+        outputs.record_counts(labels)
         entries = self._class_weight_entries(outputs, single)
         sw = check_output_sample_weight(sample_weight, targets.n_samples,
                                         targets.n_outputs, names=names)
+        if present is not None:
+            # A missing label weighs 0 for its own output only.
+            mask = np.column_stack(present).astype(np.float64)
+            sw = mask if sw is None else sw * mask
         loss_weights = resolve_loss_weights(self.loss_weights, names)
         weights, per_class = weigh_outputs(entries, labels, sw, names)
         if all(w is None for w in weights):
@@ -285,6 +304,9 @@ class BaseWeightedEstimator(SkweightWrapper):
             "output_layer_names_": layers,
             "y_ndim_": targets.ndim,
             "target_type_": outputs.target_type,
+            "n_labelled_": (np.full(targets.n_outputs, targets.n_samples)
+                            if present is None
+                            else np.array([p.sum() for p in present])),
             "_outputs_": outputs,
             **outputs.fitted_state(per_class, single),
             **self._target_state(outputs, y),
@@ -293,6 +315,24 @@ class BaseWeightedEstimator(SkweightWrapper):
         if hasattr(probe, "feature_names_in_"):
             state["feature_names_in_"] = probe.feature_names_in_
         return Prepared(X, codes, weights, loss_weights, state)
+
+    def _missing_labels(self, targets):
+        """``(targets, present)``: with ``missing_labels="mask"``, missing labels
+        replaced by placeholders and where the labels are (None when every
+        label is there); with ``"raise"``, a ValueError for a missing label."""
+        present = [present_labels(col) for col in targets.columns]
+        if all(p.all() for p in present):
+            return targets, None
+        if self.missing_labels == "raise":
+            name, p = next((n, p) for n, p in zip(targets.names, present,
+                                                  strict=True) if not p.all())
+            raise ValueError(
+                f"y column {name!r} has missing labels (NaN, None or pd.NA). Set "
+                "missing_labels='mask' to train each output on its labelled "
+                f"samples only. Got {(~p).sum()} missing value(s) instead."
+            )
+        columns, present = fill_missing_labels(targets.columns, targets.names)
+        return TargetColumns(columns, targets.names, targets.ndim), present
 
     def _check_warm_start(self, state):
         if not (state["n_features_in_"] == self.n_features_in_

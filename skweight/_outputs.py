@@ -38,6 +38,12 @@ class ClassificationOutput:
         self.name = name
         self.layer_name = layer_name
         self.classes = classes
+        self.counts = None
+
+    @property
+    def prior(self):
+        """Each class's share of the labelled training samples."""
+        return self.counts / self.counts.sum()
 
     @classmethod
     def encode(cls, column, name, layer_name):
@@ -168,6 +174,12 @@ class OutputSet:
     @property
     def layer_names(self):
         return [o.layer_name for o in self.outputs]
+
+    def record_counts(self, labels):
+        """Keep each classification output's class counts (``LabelCodes``)."""
+        for output, lab in zip(self.outputs, labels, strict=True):
+            if lab is not None:
+                output.counts = np.asarray(lab.counts)
 
     def signature(self):
         """What a warm start must find unchanged: names, kinds, class counts."""
