@@ -20,9 +20,10 @@ What depends on the kind of outputs lives in :mod:`skweight._outputs`; the
 estimators say which kinds they have (:meth:`_encode_targets`).
 """
 
+import copy
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import keras
 import numpy as np
@@ -41,6 +42,7 @@ from skweight import (
 )
 from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._network import build_default_network
+from skweight._outputs import NAMED_LOSSES
 from skweight._scikeras_compat import (
     SkweightWrapper,
     builder_takes,
@@ -117,6 +119,19 @@ class _FeatureProbe(BaseEstimator):
     """Receives ``n_features_in_``/``feature_names_in_`` from scikit-learn's
     ``validate_data`` during the checks, so the estimator itself changes only
     at commit."""
+
+
+def _named_loss_entries(loss):
+    """Where ``loss`` names a skweight loss: list indices or dict keys (for a
+    single name, ``[None]``); empty when it names none."""
+    if isinstance(loss, str):
+        return [None] if loss in NAMED_LOSSES else []
+    if isinstance(loss, Mapping):
+        return [k for k, v in loss.items() if isinstance(v, str) and v in NAMED_LOSSES]
+    if isinstance(loss, (list, tuple)):
+        return [k for k, v in enumerate(loss)
+                if isinstance(v, str) and v in NAMED_LOSSES]
+    return []
 
 
 def _never(_):
@@ -385,12 +400,41 @@ class BaseWeightedEstimator(SkweightWrapper):
             )
         return model
 
+    def _get_compile_kwargs(self):
+        # scikeras looks loss names up in Keras, which does not know skweight's
+        # "logit_adjusted": those entries, and the loss__* options that go to
+        # them, are kept from it and built per output by
+        # OutputSet.compile_losses, with each output's class priors.
+        loss = self.loss
+        named = _named_loss_entries(loss)
+        if not named:
+            return super()._get_compile_kwargs()
+        proxy = copy.copy(self)
+        proxy.__dict__ = {k: v for k, v in self.__dict__.items()
+                          if not k.startswith("loss__")}
+        if isinstance(loss, str):
+            proxy.loss = None
+        elif isinstance(loss, Mapping):
+            proxy.loss = {k: None if k in named else v for k, v in loss.items()}
+        else:
+            proxy.loss = [None if k in named else v for k, v in enumerate(loss)]
+        kwargs = super(BaseWeightedEstimator, proxy)._get_compile_kwargs()
+        converted = kwargs["loss"]
+        if isinstance(loss, str):
+            kwargs["loss"] = loss
+        else:
+            for key in named:
+                converted[key] = loss[key]
+        return kwargs
+
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
         kwargs = self._get_compile_kwargs()
         if model is not None:
+            options = route_params(self.get_params(), destination="loss",
+                                   pass_filter=set(), strict=True)
             loss, loss_weights, metrics = meta["_outputs_"].compile_losses(
-                model, kwargs.get("loss"), loss_weights)
+                model, kwargs.get("loss"), loss_weights, loss_options=options)
             kwargs["loss"] = loss
             if metrics:
                 kwargs["weighted_metrics"] = [

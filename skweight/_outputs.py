@@ -27,6 +27,9 @@ __all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput"]
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
+# Loss names skweight builds itself, per output, from what fit learnt.
+LOGIT_ADJUSTED = "logit_adjusted"
+NAMED_LOSSES = (LOGIT_ADJUSTED,)
 
 
 class ClassificationOutput:
@@ -79,6 +82,19 @@ class ClassificationOutput:
         if width == 1:
             return codes.astype(np.float32).reshape(-1, 1)
         return codes.astype(np.int32)
+
+    def named_loss(self, name, options):
+        """The loss ``name`` (``"logit_adjusted"``) with this output's priors."""
+        from skweight.losses import LogitAdjustedCrossentropy
+
+        unknown = sorted(set(options) - {"tau"})
+        if unknown:
+            raise ValueError(
+                f"loss__{unknown[0]} is not an option of loss={name!r}. Got "
+                f"loss__{unknown[0]}={options[unknown[0]]!r} instead; its options "
+                "are ['tau']."
+            )
+        return LogitAdjustedCrossentropy(prior=self.prior, **options)
 
     def proba(self, raw):
         p = np.asarray(raw, dtype=np.float64)
@@ -135,6 +151,13 @@ class RegressionOutput:
 
     def keras_target(self, codes, width):
         return codes.astype(np.float32).reshape(-1, 1)
+
+    def named_loss(self, name, options):
+        raise ValueError(
+            f"loss={name!r} applies to classification outputs. Got it for the "
+            f"regression output {self.name!r} instead; give that output its own "
+            "loss in a list or a dict."
+        )
 
     def proba(self, raw):
         return None
@@ -206,13 +229,25 @@ class OutputSet:
             output.check_width(width, out.name)
         return self
 
-    def compile_losses(self, model, user_loss, loss_weights):
+    def compile_losses(self, model, user_loss, loss_weights, loss_options=None):
         """``(loss, loss_weights, weighted_metrics)`` for ``model.compile``.
 
         ``user_loss`` takes every per-output form (:func:`per_output`); outputs
-        it leaves out (None entries, names not given) get their default loss.
+        it leaves out (None entries, names not given) get their default loss,
+        and entries naming a skweight loss (``"logit_adjusted"``) are built
+        with the output's class priors and ``loss_options`` (``loss__*``).
         """
         if self.packed:
+            given = (user_loss.values() if isinstance(user_loss, dict)
+                     else user_loss if isinstance(user_loss, (list, tuple))
+                     else [user_loss])
+            named = [e for e in given if isinstance(e, str) and e in NAMED_LOSSES]
+            if named:
+                raise ValueError(
+                    f"loss={named[0]!r} needs one output per label: set "
+                    "model__label_layout='heads' for a multilabel y. Got the "
+                    "packed single-layer layout instead."
+                )
             # One (n, L) output: the loss weights go into the packed loss, and a
             # metric logs "<label>_loss" per label as separate heads would.
             metrics = [PerLabelLoss(self.layer_names)]
@@ -224,7 +259,10 @@ class OutputSet:
         entries = per_output(user_loss, self.names, param="loss",
                              aliases=self.layer_names)
         losses = [
-            output.default_loss(width) if entry is None else entry
+            output.default_loss(width) if entry is None
+            else output.named_loss(entry, loss_options or {})
+            if isinstance(entry, str) and entry in NAMED_LOSSES
+            else entry
             for output, width, entry in zip(self.outputs, widths, entries,
                                             strict=True)
         ]

@@ -6,7 +6,11 @@ import pytest
 from factories import ALL_ESTIMATORS, FROZEN
 from sklearn.utils.class_weight import compute_class_weight
 
-from skweight import WeightedMultiOutputClassifier
+from skweight import (
+    DynamicWeightClassifier,
+    WeightedMixedOutputEstimator,
+    WeightedMultiOutputClassifier,
+)
 from skweight.calibration import CalibratedMultiOutputClassifier
 from skweight.datasets import load_fair
 from skweight.losses import LogitAdjustedCrossentropy
@@ -143,3 +147,30 @@ def test_masked_fit_beats_dropping_incomplete_rows_on_real_data():
         scorer = output_scorer("neg_log_loss", output)
         assert scorer(masked, X.iloc[test], Y.iloc[test]) > scorer(
             dropped, X.iloc[test], Y.iloc[test]), output
+
+
+def test_logit_adjusted_by_output_and_refusals(penguins_small):
+    X, Y = penguins_small
+    clf = WeightedMultiOutputClassifier(
+        loss={"island": "logit_adjusted"}, **FROZEN).fit(X, Y)
+    kinds = [type(term).__name__ for term in clf.model_.loss]
+    assert kinds == ["SparseCategoricalCrossentropy", "LogitAdjustedCrossentropy",
+                     "BinaryCrossentropy"]
+    assert clf.model_.loss[1].tau == 1.0
+    dynamic = DynamicWeightClassifier(loss="logit_adjusted", loss__tau=2.0,
+                                      **FROZEN).fit(X, Y)
+    assert np.isfinite(dynamic.history_["loss"]).all()
+    with pytest.raises(ValueError, match=r"loss__gamma is not an option of "
+                       r"loss='logit_adjusted'. Got loss__gamma=2 instead"):
+        WeightedMultiOutputClassifier(loss="logit_adjusted", loss__gamma=2,
+                                      **FROZEN).fit(X, Y)
+    labels = np.column_stack([Y["sex"] == "male", Y["island"] == "Biscoe"])
+    with pytest.raises(ValueError, match="needs one output per label: set "
+                       "model__label_layout='heads'"):
+        WeightedMultiOutputClassifier(loss="logit_adjusted", **FROZEN).fit(
+            X, labels.astype(int))
+    mixed_y = Y[["species"]].assign(mass=X["body_mass_g"] / 1000 + 0.01)
+    with pytest.raises(ValueError, match="applies to classification outputs. Got "
+                       "it for the regression output 'mass'"):
+        WeightedMixedOutputEstimator(loss="logit_adjusted", **FROZEN).fit(
+            X.drop(columns="body_mass_g"), mixed_y)
