@@ -100,7 +100,11 @@ class ClassificationOutput:
         p = np.asarray(raw, dtype=np.float64)
         if p.ndim == 1:
             p = p[:, None]
-        return np.hstack([1.0 - p, p]) if p.shape[1] == 1 else p
+        if p.shape[1] == 1:
+            return np.hstack([1.0 - p, p])
+        # A float32 softmax misses a sum of 1 by more than scikit-learn's
+        # probability checks (log_loss, brier_score_loss) allow.
+        return p / p.sum(axis=1, keepdims=True)
 
     def decode(self, raw):
         return self.classes[np.argmax(self.proba(raw), axis=1)]
