@@ -8,7 +8,9 @@ logit-adjustment strength ``tau`` (predict ``argmax p_c / prior_c ** tau``) for
 the multiclass ``rate_marriage`` and ``occupation``. Draws, per output, the
 balanced accuracy of each candidate rule on the tuning split with the chosen
 one marked, and prints the test balanced accuracy of the plain network, the
-tuned rules and ``class_weight="balanced"``.
+tuned rules, ``class_weight="balanced"`` and the logit-adjusted loss
+(``loss="logit_adjusted"``: the same adjustment, with tau = 1, made during
+training).
 
 Run: ``python examples/plot_thresholds.py [--out thresholds.png]``
 """
@@ -47,6 +49,8 @@ params = {"model__hidden_layer_sizes": (32,), "epochs": 10, "batch_size": 64,
 plain = WeightedMultiOutputClassifier(**params).fit(X_train, Y_train)
 weighted = WeightedMultiOutputClassifier(class_weight="balanced", **params).fit(
     X_train, Y_train)
+adjusted = WeightedMultiOutputClassifier(loss="logit_adjusted", **params).fit(
+    X_train, Y_train)
 tuned = MultiOutputTunedThresholdClassifierCV(
     FrozenEstimator(plain), cv="prefit", refit=False).fit(X_tune, Y_tune)
 
@@ -74,7 +78,8 @@ fig.tight_layout()
 fig.savefig(args.out, dpi=80)
 
 for name, model in [("plain network", plain), ("tuned rules", tuned),
-                    ('class_weight="balanced"', weighted)]:
+                    ('class_weight="balanced"', weighted),
+                    ('loss="logit_adjusted"', adjusted)]:
     pred = model.predict(X_test)
     scores = [balanced_accuracy_score(Y_test[o], pred[:, k].astype(Y_test[o].dtype))
               for k, o in enumerate(Y.columns)]
