@@ -1,27 +1,23 @@
 """Watch dynamic loss weights move: ``loss_weights_history_`` next to the losses.
+==============================================================================
 
 Fits :class:`skweight.DynamicWeightClassifier` on the shipped penguins table
 (species, island and sex from four body measurements) with each loss-only
 rule and Uncertainty, prints the weights of the last epoch, and draws, for
 each rule, the weight of every output per epoch (left) next to that output's
-unweighted training loss (right). The figure is saved as a PNG in a temporary
-folder (matplotlib's Agg backend: nothing is shown).
+unweighted training loss (right).
 
-Run: ``python examples/plot_dynamic_weights.py``
+Run: ``python examples/plot_dynamic_weights.py [--out FILE]`` (the figure is
+saved to ``plot_dynamic_weights.png`` in the working folder by default).
 """
 
-import os
-import tempfile
+import argparse
+from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import matplotlib.pyplot as plt
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from skweight import DynamicWeightClassifier  # noqa: E402
-from skweight.datasets import load_penguins  # noqa: E402
+from skweight import DynamicWeightClassifier
+from skweight.datasets import load_penguins
 
 RULES = ["dwa", "inverse_loss", "uncertainty"]
 
@@ -53,6 +49,14 @@ axes[0, 0].legend()
 axes[-1, 0].set_xlabel("epoch")
 axes[-1, 1].set_xlabel("epoch")
 fig.tight_layout()
-path = os.path.join(tempfile.mkdtemp(prefix="skweight_"), "dynamic_weights.png")
-fig.savefig(path, dpi=80)
-print(f"figure saved to {path}")
+
+# %%
+# Run as a script, the example also saves its figure (sphinx-gallery, which
+# draws it in the docs, runs examples without a ``__file__``).
+if __name__ == "__main__" and "__file__" in globals():
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--out", default=Path(__file__).stem + ".png",
+                        help="PNG file for the figure (default: %(default)s)")
+    out = Path(parser.parse_known_args()[0].out).resolve()
+    fig.savefig(out, dpi=100)
+    print(f"figure saved to {out}")

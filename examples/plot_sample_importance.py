@@ -16,23 +16,25 @@ The script prints the effective weights of a few rows (class weight x
 importance, computed by :func:`skweight.compute_output_sample_weight`, the
 same product the estimator forms in ``fit``), then each output's balanced
 accuracy on held-out rows with class weights alone and with class weights
-times importance.
+times importance. The figure shows the effective weight of every training row
+of ``had_affair`` against the simple model's margin (left) and the balanced
+accuracies (right).
 """
 
-import os
+import argparse
+from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import balanced_accuracy_score  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from skweight import WeightedMultiOutputClassifier, compute_output_sample_weight  # noqa: E402
-from skweight.datasets import load_fair  # noqa: E402
+from skweight import WeightedMultiOutputClassifier, compute_output_sample_weight
+from skweight.datasets import load_fair
 
 X, Y = load_fair(return_X_y=True)
 X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=1 / 3,
@@ -65,6 +67,7 @@ assert np.allclose(effective, class_only * sample_weight)
 
 print(f"\nbalanced accuracy on {len(X_test)} held-out rows, mean over 3 seeds")
 print(f"{'':<34}" + "".join(f"{n:>15}" for n in Y.columns))
+results = {}
 for label, sw in [("class weights", None),
                   ("class weights x importance", sample_weight)]:
     scores = []
@@ -78,4 +81,34 @@ for label, sw in [("class weights", None),
             balanced_accuracy_score(Y_test[n], pred[:, k].astype(Y_test[n].dtype))
             for k, n in enumerate(Y.columns)
         ])
-    print(f"{label:<34}" + "".join(f"{s:15.3f}" for s in np.mean(scores, axis=0)))
+    results[label] = np.mean(scores, axis=0)
+    print(f"{label:<34}" + "".join(f"{s:15.3f}" for s in results[label]))
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+affair = Y_train["had_affair"].to_numpy().astype(bool)
+for value, color in ((False, "tab:blue"), (True, "tab:orange")):
+    left.scatter(margin[affair == value], effective[affair == value, 2], s=4,
+                 color=color, alpha=0.5, label=f"had_affair={value}")
+left.set_xlabel("margin of the balanced logistic regression")
+left.set_ylabel("effective weight in the had_affair loss")
+left.legend()
+x = np.arange(Y.shape[1])
+for i, (label, scores) in enumerate(results.items()):
+    right.bar(x + (i - 0.5) * 0.4, scores, 0.4, label=label)
+right.set_xticks(x, Y.columns)
+right.set_ylabel(f"balanced accuracy ({len(X_test)} held-out rows)")
+right.set_ylim(0, 1)
+right.legend(loc="upper left")
+fig.suptitle("Fair data: class weight x per-row importance")
+fig.tight_layout()
+
+# %%
+# Run as a script, the example also saves its figure (sphinx-gallery, which
+# draws it in the docs, runs examples without a ``__file__``).
+if __name__ == "__main__" and "__file__" in globals():
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--out", default=Path(__file__).stem + ".png",
+                        help="PNG file for the figure (default: %(default)s)")
+    out = Path(parser.parse_known_args()[0].out).resolve()
+    fig.savefig(out, dpi=100)
+    print(f"figure saved to {out}")

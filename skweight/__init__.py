@@ -21,7 +21,8 @@ _LAZY = {
 }
 # Modules that import Keras: its environment is set before the first one.
 _KERAS_MODULES = {"skweight._classifier", "skweight._mixed", "skweight._dynamic"}
-_SUBMODULES = {"datasets", "exceptions", "losses", "metrics", "weighting"}
+_SUBMODULES = {"datasets", "exceptions", "losses", "metrics", "model_selection",
+               "weighting"}
 
 __all__ = [
     "ClassWeightStrategy",

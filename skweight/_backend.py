@@ -53,8 +53,8 @@ def make_tf_dataset(x, y, sample_weight, *, batch_size, shuffle, seed):
 def make_forward(model, n_features):
     """A function ``x -> list of output arrays`` for inference.
 
-    TensorFlow: a ``tf.function`` with a fixed input signature (no retracing
-    across batch sizes). JAX: a jitted stateless call. PyTorch: a direct call
+    TensorFlow: a ``tf.function`` with a fixed input signature, traced once
+    for all batch sizes. JAX: a jitted stateless call. PyTorch: a direct call
     under ``torch.no_grad``.
     """
     backend = keras.backend.backend()
@@ -62,9 +62,8 @@ def make_forward(model, n_features):
         import tensorflow as tf
 
         fn = tf.function(
-            lambda x: model(x, training=False),
+            _InferenceCall(model),
             input_signature=[tf.TensorSpec([None, n_features], tf.float32)],
-            reduce_retracing=True,
         )
     elif backend == "jax":
         import jax
@@ -98,6 +97,24 @@ def make_forward(model, n_features):
         ]
 
     return forward
+
+
+class _InferenceCall:
+    """``model(x, training=False)`` as an object, one per model.
+
+    TensorFlow counts the traces of a ``tf.function`` per Python function, by
+    its code when it has one: with a ``lambda`` here, the first trace of each
+    newly fitted model counted as a retrace of the previous ones, and a loop
+    of fits drew TensorFlow's "triggered tf.function retracing" warning. An
+    object has no code, so each model's forward is counted on its own (weakly
+    referenced: it goes with the estimator).
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, x):
+        return self.model(x, training=False)
 
 
 def _as_list(outputs):

@@ -22,6 +22,7 @@ estimators say which kinds they have (:meth:`_encode_targets`).
 
 import copy
 import dataclasses
+import inspect
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
@@ -38,11 +39,12 @@ from sklearn.utils.validation import (
 
 from skweight import (
     _backend,
+    _trainer,
     losses,  # noqa: F401  (registers skweight's losses with Keras)
 )
 from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._network import build_default_network
-from skweight._outputs import NAMED_LOSSES
+from skweight._outputs import NAMED_LOSSES, check_loss_names
 from skweight._scikeras_compat import (
     SkweightWrapper,
     builder_takes,
@@ -59,6 +61,7 @@ from skweight._targets import (
 )
 from skweight._validation import (
     check_parameter,
+    did_you_mean,
     per_output,
     resolve_loss_weights,
     seed_from_random_state,
@@ -160,14 +163,35 @@ def _rows(struct, start, stop):
     return struct[start:stop]
 
 
+def _train_network(model, X, ys, weights, callbacks, args, initial_epoch, seed):
+    """Train through skweight's graph loop when it can honour the request
+    (``skweight/_trainer.py``), else through Keras' ``fit``; return the logs."""
+    if _trainer.unsupported(model, callbacks=callbacks, fit_args=args,
+                            run_eagerly=False) is not None:
+        return _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch,
+                          seed)
+    y_in, w_in = _keras_structure(model, ys, weights)
+    return _trainer.fit(
+        model, X, y_in, w_in, epochs=args["epochs"], initial_epoch=initial_epoch,
+        batch_size=args["batch_size"], shuffle=args.get("shuffle", True),
+        seed=seed, callbacks=callbacks,
+    )
+
+
+def _keras_structure(model, ys, weights):
+    """Targets and weights as Keras takes them: bare for a single output."""
+    single = len(ys) == 1 and not isinstance(model.output, list)
+    y_in = ys[0] if single else ys
+    w_in = None if weights is None else (weights[0] if single else weights)
+    return y_in, w_in
+
+
 def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
     """Run ``model.fit`` (through skweight's ``tf.data`` pipeline on
     TensorFlow); return Keras' logs."""
     epochs = args.pop("epochs")
     val_split = args.pop("validation_split", 0.0)
-    single = len(ys) == 1 and not isinstance(model.output, list)
-    y_in = ys[0] if single else ys
-    w_in = None if weights is None else (weights[0] if single else weights)
+    y_in, w_in = _keras_structure(model, ys, weights)
     if not _backend.is_tensorflow():
         return model.fit(
             X, y_in, sample_weight=w_in, epochs=initial_epoch + epochs,
@@ -194,6 +218,20 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
         shuffle=False,  # the pipeline shuffles
         **args,
     ).history
+
+
+def _check_network_settings(settings):
+    """Refuse a ``model__*`` key the built-in network does not take."""
+    valid = [p for p in inspect.signature(build_default_network).parameters
+             if p != "meta"]
+    unknown = [key for key in settings if key not in valid]
+    if unknown:
+        raise ValueError(
+            "The built-in network (model=None) takes "
+            f"{', '.join('model__' + p for p in valid)}. Got unknown setting(s) "
+            f"{['model__' + k for k in unknown]} instead."
+            + did_you_mean(f"model__{unknown[0]}", [f"model__{p}" for p in valid])
+        )
 
 
 class BaseWeightedEstimator(SkweightWrapper):
@@ -379,6 +417,8 @@ class BaseWeightedEstimator(SkweightWrapper):
             params, destination="model",
             pass_filter=getattr(self, "_user_params", set()), strict=True,
         )
+        if getattr(build_fn, "func", build_fn) is build_default_network:
+            _check_network_settings(build_params)
         if builder_takes(build_fn, "meta"):
             build_params["meta"] = meta
         if builder_takes(build_fn, "compile_kwargs"):
@@ -429,6 +469,7 @@ class BaseWeightedEstimator(SkweightWrapper):
 
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
+        check_loss_names(self.loss)
         kwargs = self._get_compile_kwargs()
         if model is not None:
             options = route_params(self.get_params(), destination="loss",
@@ -497,9 +538,11 @@ class BaseWeightedEstimator(SkweightWrapper):
             callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
                          *self._fit_callbacks, *plan.callbacks]
             try:
-                logs = _keras_fit(plan.trainer, X, outputs.keras_targets(model, codes),
-                                  outputs.keras_weights(weights), callbacks, args,
-                                  initial_epoch, seed)
+                logs = _train_network(
+                    plan.trainer, X, outputs.keras_targets(model, codes),
+                    outputs.keras_weights(weights), callbacks, args,
+                    initial_epoch, seed,
+                )
             except BaseException:
                 for v, value in zip(saved, snapshot, strict=True):
                     v.assign(value)
@@ -548,6 +591,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         Returns
         -------
         self
+            The fitted estimator.
 
         Raises
         ------
@@ -560,7 +604,21 @@ class BaseWeightedEstimator(SkweightWrapper):
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
 
     def initialize(self, X, y):
-        """Build and compile the network for ``(X, y)`` without training it."""
+        """Build and compile the network for ``(X, y)`` without training it.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training features (their shape and scaling shape the network).
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
+n_outputs)
+            Targets (their outputs and classes shape the heads).
+
+        Returns
+        -------
+        self
+            The estimator, with an untrained ``model_``.
+        """
         return self._fit(X, y, None, epochs=0)
 
     def __setstate__(self, state):

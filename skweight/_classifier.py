@@ -31,10 +31,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
     Parameters
     ----------
     model : None, keras.Model or callable, default=None
-        ``None`` builds the built-in network (a shared dense trunk on
-        standardised inputs, one head per output; options routed as
-        ``model__hidden_layer_sizes``, ``model__activation``,
-        ``model__dropout``, ``model__label_layout``). Otherwise a
+        ``None`` builds the built-in network: a shared dense trunk on
+        standardised inputs, one head per output. Otherwise a
         ``keras.Model`` or a function returning one, optionally taking
         ``meta``, ``compile_kwargs`` and routed ``model__*`` parameters, as in
         scikeras. A user model returns one output
@@ -43,6 +41,21 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         target is a sigmoid (binary cross-entropy), unless ``loss`` says
         otherwise. For a multilabel indicator ``y`` a user model may instead
         return one (n_samples, n_labels) sigmoid output.
+
+        The built-in network's settings, given to the estimator as routed
+        parameters (``WeightedMultiOutputClassifier(model__dropout=0.2)``, or
+        ``model__<name>`` in a ``GridSearchCV`` grid); any other
+        ``model__*`` key is refused with the list of these:
+
+        - ``model__hidden_layer_sizes`` : tuple of int, default=(64, 64); the
+          units of the shared dense layers;
+        - ``model__activation`` : str, default="relu"; their activation;
+        - ``model__dropout`` : float in [0, 1), default=0.0; the dropout rate
+          after each shared layer;
+        - ``model__label_layout`` : {"auto", "packed", "heads"},
+          default="auto"; for a multilabel indicator ``y``, one sigmoid layer
+          for all labels (``"packed"``, what ``"auto"`` means) or one head per
+          label (``"heads"``).
     class_weight : None, str, strategy, callable, dict or list, default=None
         ``None``; a strategy for every output: ``"balanced"``, ``"inverse"``,
         ``"sqrt_inverse"``, ``"effective_number"``, a strategy object such as
@@ -216,11 +229,13 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes), or a list with one such array
-        per output when ``y`` was two-dimensional.
+        ndarray of shape (n_samples, n_classes) or list of ndarray
+            The probabilities; a list with one such array per output when
+            ``y`` was two-dimensional.
         """
         return self._predict_probas(X)
 
@@ -229,6 +244,16 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
 
         When the outputs' labels are of different kinds (say str and bool), the
         array is of dtype object and each column keeps its own values.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted label of each output.
         """
         columns = self._predict_columns(X)
         if self.y_ndim_ == 1:
@@ -240,8 +265,22 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
     def score(self, X, y, sample_weight=None):
         """Accuracy; subset accuracy (all outputs right) for multi-output ``y``.
 
-        ``X``, ``y`` and ``sample_weight`` (shape (n_samples,)) are checked as
-        ``fit`` checks them.
+        ``X``, ``y`` and ``sample_weight`` are checked as ``fit`` checks them.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
+n_outputs)
+            The true labels, one column per output.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        float
+            The fraction of samples whose every output is right.
         """
         columns, sample_weight = score_targets(self, X, y, sample_weight)
         predicted = self._predict_columns(X)

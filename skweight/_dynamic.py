@@ -301,6 +301,20 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     model : None, keras.Model or callable, default=None
         As in :class:`~skweight.WeightedMultiOutputClassifier`; the model must
         be functional or sequential (a graph of layers).
+
+        The built-in network's settings, given to the estimator as routed
+        parameters (``DynamicWeightClassifier(model__dropout=0.2)``, or
+        ``model__<name>`` in a ``GridSearchCV`` grid); any other
+        ``model__*`` key is refused with the list of these:
+
+        - ``model__hidden_layer_sizes`` : tuple of int, default=(64, 64); the
+          units of the shared dense layers;
+        - ``model__activation`` : str, default="relu"; their activation;
+        - ``model__dropout`` : float in [0, 1), default=0.0; the dropout rate
+          after each shared layer;
+        - ``model__label_layout`` : {"auto", "packed", "heads"},
+          default="heads" here: a multilabel indicator ``y`` gets one head per
+          label, as the rules weigh one loss term per output.
     weighting : str or skweight.weighting.WeightingRule, default="dwa"
         ``"inverse_loss"``, ``"dwa"``, ``"uncertainty"``, ``"gradnorm"`` or a
         rule object from :mod:`skweight.weighting`. Its options are set as
@@ -309,12 +323,18 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         started afresh at every ``fit`` (also with ``warm_start=True``);
         ``weighting_`` is that copy.
         ``"gradnorm"`` needs the TensorFlow or PyTorch backend.
+    class_weight : None, str, strategy, callable, dict or list, default=None
+        As in :class:`~skweight.WeightedMultiOutputClassifier`.
     loss_weights : None, list of float or dict, default=None
         Fixed per-output factors ``c_k`` (1 when None): the weight in the loss
         is ``lambda_k = c_k * m_k`` with ``m_k`` the rule's multiplier.
+    optimizer, loss, metrics, batch_size, validation_batch_size, verbose, \
+callbacks, validation_split, shuffle, run_eagerly, epochs, warm_start, \
+random_state : see WeightedMultiOutputClassifier
+        As in :class:`~skweight.WeightedMultiOutputClassifier`.
     **kwargs
-        Every other parameter of
-        :class:`~skweight.WeightedMultiOutputClassifier`.
+        Routed parameters (``model__*``, ``fit__*``, ``weighting__*``, ...), as
+        in :class:`~skweight.WeightedMultiOutputClassifier`.
 
     Attributes
     ----------

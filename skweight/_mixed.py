@@ -7,6 +7,8 @@ output are :mod:`skweight._outputs`' classes. It is not a classifier: its tags
 say neither classifier nor regressor.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
@@ -22,12 +24,17 @@ from skweight._outputs import (
     OutputSet,
     RegressionOutput,
 )
-from skweight._validation import describe, per_output
+from skweight._validation import describe, did_you_mean, per_output
 from skweight._weights import is_strategy_entry
 
 __all__ = ["WeightedMixedOutputEstimator"]
 
 _KINDS = (CLASSIFICATION, REGRESSION, "auto")
+# An integer output inferred as classification with more classes than this,
+# and more distinct values than this share of its rows, is more likely a
+# quantity (a price in whole dollars, a count) than a set of labels.
+_MAX_PLAIN_CLASSES = 20
+_MAX_PLAIN_DISTINCT_SHARE = 0.1
 
 
 def infer_output_type(column):
@@ -42,6 +49,24 @@ def infer_output_type(column):
         if type_of_target(column) == "continuous":
             return REGRESSION
     return CLASSIFICATION
+
+
+def _warn_if_quantity(name, column):
+    """Warn when an integer column inferred as labels looks like a quantity."""
+    column = np.asarray(column)
+    if column.dtype.kind not in "iuf" or len(column) == 0:
+        return
+    n_distinct = len(np.unique(column))
+    if (n_distinct > _MAX_PLAIN_CLASSES
+            and n_distinct > _MAX_PLAIN_DISTINCT_SHARE * len(column)):
+        warnings.warn(
+            f"Output {name!r} holds whole numbers with {n_distinct} distinct values "
+            f"in {len(column)} rows, so it is trained as a classification output "
+            f"with {n_distinct} classes. If it is a quantity, declare it a "
+            f"regression output: output_types={{{name!r}: 'regression'}}.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _has_classification_output(est):
@@ -72,6 +97,19 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         linear unit. A user model returns one output per target column, in
         column order; a regression output must have 1 unit (and is trained on
         the standardised target).
+
+        The built-in network's settings, given to the estimator as routed
+        parameters (``WeightedMixedOutputEstimator(model__dropout=0.2)``, or
+        ``model__<name>`` in a ``GridSearchCV`` grid); any other
+        ``model__*`` key is refused with the list of these:
+
+        - ``model__hidden_layer_sizes`` : tuple of int, default=(64, 64); the
+          units of the shared dense layers;
+        - ``model__activation`` : str, default="relu"; their activation;
+        - ``model__dropout`` : float in [0, 1), default=0.0; the dropout rate
+          after each shared layer;
+        - ``model__label_layout`` : {"auto", "packed", "heads"},
+          default="auto"; ignored here (no multilabel indicator ``y``).
     output_types : None, str, list or dict, default=None
         The kind of each output: ``"classification"``, ``"regression"`` or
         ``"auto"``; one value for every output, a list with one per output, or
@@ -89,17 +127,21 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         Weight of each output's loss in the optimised total; a list with one
         float >= 0 per output or ``{output_name: float}`` (outputs not named
         weigh 1).
+    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
+        As in :class:`WeightedMultiOutputClassifier`.
     loss : None, str, keras.losses.Loss, list or dict, default=None
         ``None`` gives each classification output its cross-entropy and each
         regression output :class:`keras.losses.MeanSquaredError`. A list (one
         entry per output) or a dict keyed by output name (or output layer
         name) overrides some outputs; ``None`` entries and outputs not named
         keep their default. A single loss applies to every output, as in Keras.
+    metrics, batch_size, validation_batch_size, verbose, callbacks, \
+validation_split, shuffle, run_eagerly, epochs, warm_start, \
+random_state : see WeightedMultiOutputClassifier
+        As in :class:`WeightedMultiOutputClassifier`.
     **kwargs
-        Every other parameter of :class:`WeightedMultiOutputClassifier`
-        (``optimizer``, ``metrics``, ``batch_size``, ``epochs``,
-        ``validation_split``, ``callbacks``, ``random_state``, ``warm_start``,
-        ``verbose``, ``model__*``, ``optimizer__*``, ``fit__*``, ...).
+        Routed parameters (``model__*``, ``optimizer__*``, ``fit__*``, ...), as
+        in :class:`WeightedMultiOutputClassifier`.
 
     Attributes
     ----------
@@ -125,7 +167,7 @@ n_features_in_, feature_names_in_
 
     See Also
     --------
-    WeightedMultiOutputClassifier : every output a classification output.
+    WeightedMultiOutputClassifier : Every output a classification output.
 
     Examples
     --------
@@ -212,9 +254,15 @@ n_features_in_, feature_names_in_
                 raise ValueError(
                     f"output_types for output {name!r} must be one of "
                     f"{list(_KINDS)}. Got {describe(kind)} instead."
+                    + did_you_mean(kind, _KINDS)
                 )
-        return [infer_output_type(col) if kind == "auto" else kind
-                for kind, col in zip(given, targets.columns, strict=True)]
+        kinds = [infer_output_type(col) if kind == "auto" else kind
+                 for kind, col in zip(given, targets.columns, strict=True)]
+        for name, kind, given_kind, col in zip(targets.names, kinds, given,
+                                               targets.columns, strict=True):
+            if given_kind == "auto" and kind == CLASSIFICATION:
+                _warn_if_quantity(name, col)
+        return kinds
 
     def _encode_targets(self, targets, layers):
         # An object array mixing labels and floats (np.asarray of such a
@@ -277,6 +325,7 @@ n_features_in_, feature_names_in_
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
 
         Returns
         -------
@@ -301,6 +350,11 @@ n_features_in_, feature_names_in_
     def predict_proba(self, X):
         """Class probabilities of the classification outputs.
 
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            The samples.
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes), or list
@@ -321,13 +375,17 @@ n_features_in_, feature_names_in_
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples.
         y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
 n_outputs)
+            The true targets, one column per output.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples, for every output.
 
         Returns
         -------
         float
+            The mean of the outputs' scores.
         """
         columns, sample_weight = score_targets(self, X, y, sample_weight)
         predicted = self._predict_columns(X)

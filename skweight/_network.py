@@ -8,6 +8,8 @@ estimator get one linear unit.
 import keras
 import numpy as np
 
+from skweight._scikeras_compat import seed_from_random_state
+
 __all__ = ["PACKED_OUTPUT_NAME", "build_default_network"]
 
 # The name of the packed multilabel layout's single output layer.
@@ -20,6 +22,7 @@ def build_default_network(
     activation="relu",
     dropout=0.0,
     label_layout="auto",
+    params=None,
 ):
     """Shared trunk, one head per output; inputs standardised inside the model.
 
@@ -51,6 +54,9 @@ def build_default_network(
         all labels) or ``"heads"`` (one sigmoid head per label). ``"auto"`` is
         ``"packed"``, the faster at every number of labels measured
         (``benchmarks/bench_label_layout.py``). Ignored for other targets.
+    params : dict, default=None
+        The estimator's parameters (scikeras passes them); their
+        ``random_state`` seeds every layer's initializer and dropout.
 
     Returns
     -------
@@ -70,23 +76,27 @@ def build_default_network(
             "model__label_layout must be 'auto', 'packed' or 'heads'. "
             f"Got {label_layout!r} instead."
         )
+    seeds = _layer_seeds((params or {}).get("random_state"))
     inputs = keras.Input(shape=(meta["n_features_in_"],), name="features")
     h = keras.layers.Normalization(
         mean=meta["feature_mean_"], variance=meta["feature_var_"], name="standardize"
     )(inputs)
     for i, units in enumerate(sizes):
-        h = keras.layers.Dense(units, activation=activation, name=f"trunk_{i}")(h)
+        h = keras.layers.Dense(units, activation=activation, name=f"trunk_{i}",
+                               kernel_initializer=_glorot(seeds))(h)
         if dropout:
-            h = keras.layers.Dropout(float(dropout), name=f"dropout_{i}")(h)
+            h = keras.layers.Dropout(float(dropout), name=f"dropout_{i}",
+                                     seed=next(seeds))(h)
     if meta.get("target_type_") == "multilabel-indicator" and label_layout != "heads":
         outputs = keras.layers.Dense(
-            meta["n_outputs_"], activation="sigmoid", name=PACKED_OUTPUT_NAME
+            meta["n_outputs_"], activation="sigmoid", name=PACKED_OUTPUT_NAME,
+            kernel_initializer=_glorot(seeds),
         )(h)
         return keras.Model(inputs, outputs, name="skweight_network")
     n_classes_ = np.atleast_1d(np.asarray(meta["n_classes_"], dtype=object)).tolist()
     kinds = meta.get("output_types_") or ["classification"] * len(n_classes_)
     outputs = [
-        _head(kind, n_classes, name)(h)
+        _head(kind, n_classes, name, _glorot(seeds))(h)
         for kind, n_classes, name in zip(
             kinds, n_classes_, meta["output_layer_names_"], strict=True
         )
@@ -94,9 +104,34 @@ def build_default_network(
     return keras.Model(inputs, outputs, name="skweight_network")
 
 
-def _head(kind, n_classes, name):
+def _layer_seeds(random_state):
+    """One seed per layer from ``random_state`` (None: Keras' own seeding).
+
+    Keras draws an unseeded initializer's seed from Python's process-wide
+    ``random`` module, which other threads also draw from: a Dask worker's
+    heartbeats do, between ``keras.utils.set_random_seed`` and the building of
+    the network, so the same ``random_state`` gave a different network there.
+    Seeds of the network's own make it depend on ``random_state`` alone.
+    """
+    if random_state is None:
+        while True:
+            yield None
+    rng = np.random.default_rng(seed_from_random_state(random_state))
+    while True:
+        yield int(rng.integers(2**31 - 1))
+
+
+def _glorot(seeds):
+    # Keras' default Dense kernel initializer, with an explicit seed.
+    return keras.initializers.GlorotUniform(seed=next(seeds))
+
+
+def _head(kind, n_classes, name, kernel_initializer):
     if kind == "regression":
-        return keras.layers.Dense(1, name=name)
+        return keras.layers.Dense(1, name=name,
+                                  kernel_initializer=kernel_initializer)
     if n_classes == 2:
-        return keras.layers.Dense(1, activation="sigmoid", name=name)
-    return keras.layers.Dense(n_classes, activation="softmax", name=name)
+        return keras.layers.Dense(1, activation="sigmoid", name=name,
+                                  kernel_initializer=kernel_initializer)
+    return keras.layers.Dense(n_classes, activation="softmax", name=name,
+                              kernel_initializer=kernel_initializer)

@@ -12,6 +12,8 @@ Keras target and decoding, in one place.
   and kept in the fitted state.
 """
 
+from collections.abc import Mapping
+
 import keras
 import numpy as np
 
@@ -21,7 +23,7 @@ from skweight._multilabel import (
     expand_label_losses,
 )
 from skweight._targets import encode_labels
-from skweight._validation import per_output
+from skweight._validation import did_you_mean, per_output
 
 __all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput"]
 
@@ -168,6 +170,36 @@ class RegressionOutput:
 
     def decode(self, raw):
         return np.asarray(raw, dtype=np.float64).reshape(-1) * self.scale + self.mean
+
+
+def check_loss_names(loss):
+    """Refuse a loss name Keras does not know, naming the closest ones.
+
+    ``loss`` is the estimator's parameter in any per-output form; its names
+    are checked before scikeras hands them to Keras.
+    """
+    if isinstance(loss, str):
+        named = [("loss", loss)]
+    elif isinstance(loss, Mapping):
+        named = [(f"loss for output {key!r}", v) for key, v in loss.items()]
+    elif isinstance(loss, (list, tuple)):
+        named = [(f"loss[{k}]", v) for k, v in enumerate(loss)]
+    else:
+        named = []
+    for where, entry in named:
+        if not isinstance(entry, str) or entry in NAMED_LOSSES:
+            continue
+        try:
+            keras.losses.get(entry)
+        except ValueError:
+            known = [n for n in dir(keras.losses) if n.islower()
+                     and not n.startswith("_")
+                     and n not in ("get", "serialize", "deserialize")]
+            raise ValueError(
+                f"{where} must be a Keras loss name (such as "
+                "'sparse_categorical_crossentropy'), a keras Loss or a function. "
+                f"Got {entry!r} instead." + did_you_mean(entry, known)
+            ) from None
 
 
 def _widths(model):

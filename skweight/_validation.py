@@ -15,6 +15,7 @@ scikit-learn's own ``Interval``/``StrOptions`` live in a private module
 """
 
 import copy
+import difflib
 import numbers
 from collections.abc import Mapping, Sequence
 
@@ -25,6 +26,7 @@ __all__ = [
     "check_parameter",
     "check_random_state_param",
     "describe",
+    "did_you_mean",
     "per_output",
     "resolve_loss_weights",
     "seed_from_random_state",
@@ -35,6 +37,29 @@ def describe(value):
     """A short repr of ``value`` for error messages."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def did_you_mean(value, options):
+    """``" Did you mean 'balanced'?"`` when ``value`` nearly spells an option.
+
+    The end of an error message about a misspelled name: the closest of
+    ``options`` (at most three, by :func:`difflib.get_close_matches`), or an
+    empty string when none is close or ``value`` is not a str.
+
+    Examples
+    --------
+    >>> from skweight._validation import did_you_mean
+    >>> did_you_mean("balance", ["balanced", "inverse", "sqrt_inverse"])
+    " Did you mean 'balanced'?"
+    >>> did_you_mean("zzz", ["balanced"])
+    ''
+    """
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, [str(o) for o in options], n=3)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 def _is_int(value):
@@ -183,6 +208,7 @@ def per_output(value, names, *, param, default=None, is_single=None, aliases=Non
             raise ValueError(
                 f"{param} as a dict maps output names to entries; the output names "
                 f"are {list(names)}. Got unknown output name(s) {unknown} instead."
+                + did_you_mean(unknown[0], names)
             )
         entries = [default] * n
         for key, entry in value.items():

@@ -8,13 +8,15 @@ each output has its own loss term, and each term is weighted by its own labels.
 """
 
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
 from skweight._targets import encode_labels, split_target_columns
-from skweight._validation import describe, per_output
+from skweight._validation import describe, did_you_mean, per_output
 
 __all__ = [
     "ClassWeightStrategy",
@@ -22,6 +24,16 @@ __all__ = [
     "InverseFrequency",
     "compute_output_sample_weight",
     "weigh_outputs",
+]
+
+# What ``class_weight`` accepts (see WeightedMultiOutputClassifier).
+ClassWeight = Union[
+    None,
+    str,
+    "ClassWeightStrategy",
+    Callable[[np.ndarray, np.ndarray], ArrayLike],
+    Mapping[Any, Any],
+    Sequence[Any],
 ]
 
 
@@ -54,14 +66,27 @@ class ClassWeightStrategy(BaseEstimator):
     (1.0, True)
     """
 
-    def raw_weights(self, classes, counts):
-        """Unscaled per-class weights, shape (n_classes,)."""
+    def raw_weights(self, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Unscaled per-class weights; the one method a strategy implements.
+
+        Parameters
+        ----------
+        classes : ndarray of shape (n_classes,)
+            The output's classes, sorted.
+        counts : ndarray of shape (n_classes,)
+            The (sample-weighted) count of each class.
+
+        Returns
+        -------
+        ndarray of shape (n_classes,)
+            Positive weights, in any scale (``__call__`` scales them).
+        """
         raise NotImplementedError
 
     def _validate_params(self):
         """Check parameters; raise ValueError/TypeError naming the bad one."""
 
-    def __call__(self, classes, counts):
+    def __call__(self, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Per-class weights scaled to mean sample weight 1.
 
         Parameters
@@ -140,7 +165,7 @@ class InverseFrequency(ClassWeightStrategy):
     array([1., 1.])
     """
 
-    def __init__(self, power=1.0, smoothing=0.0):
+    def __init__(self, power: float = 1.0, smoothing: float = 0.0) -> None:
         self.power = power
         self.smoothing = smoothing
 
@@ -178,7 +203,7 @@ class EffectiveNumber(ClassWeightStrategy):
     array([0.945, 1.491])
     """
 
-    def __init__(self, beta=0.999):
+    def __init__(self, beta: float = 0.999) -> None:
         self.beta = beta
 
     def _validate_params(self):
@@ -275,6 +300,7 @@ def class_weights_for_output(entry, classes, counts, *, output_name="output_0"):
             raise ValueError(
                 f"{where} must be one of {sorted(STRATEGIES)}, a strategy object, a "
                 f"callable or a dict. Got {entry!r} instead."
+                + did_you_mean(entry, STRATEGIES)
             )
         return STRATEGIES[entry]()(classes, counts)
     if isinstance(entry, ClassWeightStrategy):
@@ -413,7 +439,9 @@ def weigh_outputs(entries, labels, sample_weight, names):
     return weights, per_class
 
 
-def compute_output_sample_weight(class_weight, y, *, sample_weight=None):
+def compute_output_sample_weight(
+    class_weight: ClassWeight, y: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> np.ndarray:
     """Per-output sample weights from class weights: never a product.
 
     Column ``k`` of the result is ``w_k[y[:, k]] * sample_weight[:, k]``, where
@@ -440,6 +468,8 @@ def compute_output_sample_weight(class_weight, y, *, sample_weight=None):
     Returns
     -------
     ndarray of shape (n_samples, n_outputs), dtype float64
+        Column ``k`` is output ``k``'s class weight of each sample's label,
+        times ``sample_weight``.
 
     Examples
     --------

@@ -17,6 +17,17 @@ class NonFiniteLossError(FloatingPointError):
     inputs were valid (a bad one raises ``ValueError`` or ``TypeError`` before
     training), the arithmetic of training was not.
 
+    Parameters
+    ----------
+    message : str
+        What diverged, and where.
+    output : str or None, default=None
+        Name of the output whose loss diverged.
+    key : str, default="loss"
+        The log key that was not finite.
+    epoch : int, default=0
+        Zero-based epoch in which it happened.
+
     Attributes
     ----------
     output : str or None

@@ -31,12 +31,17 @@ compiled with one saves to and loads from a ``.keras`` file once
 ``skweight.losses`` has been imported.
 """
 
+from skweight import _env
 
-import keras
-import numpy as np
-from keras import ops
+# A public module imported on its own (``from skweight.losses import ...``)
+# may be the first to load Keras: TensorFlow starts quietly here too.
+_env.configure_logging()
 
-from skweight._weights import _check_real
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+from skweight._weights import _check_real  # noqa: E402
 
 __all__ = [
     "BatchBalancedCrossentropy",
@@ -133,7 +138,9 @@ class WeightedSparseCategoricalCrossentropy(keras.losses.Loss):
     reduction : str, default="sum_over_batch_size"
         As in :class:`keras.losses.Loss`.
     name : str, default="weighted_sparse_categorical_crossentropy"
+        Name of the loss (the key Keras logs it under).
     dtype : str or None, default=None
+        Dtype of the loss computation (Keras' float type when None).
 
     Examples
     --------
@@ -192,8 +199,11 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
     from_logits : bool, default=False
         Whether ``y_pred`` holds logits rather than probabilities.
     reduction : str, default="sum_over_batch_size"
+        Keras' reduction of the per-sample losses.
     name : str, default="weighted_binary_crossentropy"
+        Name of the loss (the key Keras logs it under).
     dtype : str or None, default=None
+        Dtype of the loss computation (Keras' float type when None).
 
     Examples
     --------
@@ -258,9 +268,13 @@ class SparseCategoricalFocalCrossentropy(keras.losses.Loss):
         One weight per class, in class-code order (the ``alpha`` of the paper,
         per class); ``None`` weighs every class 1.
     from_logits : bool, default=False
+        Whether ``y_pred`` holds logits rather than probabilities.
     reduction : str, default="sum_over_batch_size"
+        Keras' reduction of the per-sample losses.
     name : str, default="sparse_categorical_focal_crossentropy"
+        Name of the loss (the key Keras logs it under).
     dtype : str or None, default=None
+        Dtype of the loss computation (Keras' float type when None).
 
     Examples
     --------
@@ -346,8 +360,11 @@ class BatchBalancedCrossentropy(keras.losses.Loss):
     from_logits : bool, default=False
         Whether ``y_pred`` holds logits rather than probabilities.
     reduction : str, default="sum_over_batch_size"
+        Keras' reduction of the per-sample losses.
     name : str, default="batch_balanced_crossentropy"
+        Name of the loss (the key Keras logs it under).
     dtype : str or None, default=None
+        Dtype of the loss computation (Keras' float type when None).
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Scorers that evaluate one output of a multi-output estimator.
+"""Scorers, reports and plots that evaluate each output of a multi-output estimator.
 
 scikit-learn's scorers see a multi-output estimator as a whole (``score`` is
 subset accuracy); these evaluate a single output, by index or by name, so that
@@ -9,15 +9,28 @@ score and select per output. Rows whose label is missing (NaN, None,
 ``"r2"`` or ``"neg_mean_squared_error"`` score it.
 """
 
+from collections.abc import Callable, Iterable
+
 import numpy as np
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
+from skweight._report import (
+    PerOutputConfusionMatrixDisplay,
+    per_output_report,
+    plot_loss_weights,
+)
 from skweight._targets import present_labels, resolve_output, split_target_columns
 from skweight._views import _OutputView, _RegressionOutputView
 
-__all__ = ["output_scorer", "per_output_scorers"]
+__all__ = [
+    "PerOutputConfusionMatrixDisplay",
+    "output_scorer",
+    "per_output_report",
+    "per_output_scorers",
+    "plot_loss_weights",
+]
 
 
 class _OutputScorer:
@@ -78,11 +91,18 @@ class _OutputScorer:
             kwargs["sample_weight"] = sample_weight
         return self._scorer(view, X, column, **kwargs)
 
+    def _accept_sample_weight(self):
+        # GridSearchCV.fit(sample_weight=...) asks every scorer of a dict this
+        # (scikit-learn >= 1.8): the answer is the wrapped metric's.
+        return self._scorer._accept_sample_weight()
+
     def __repr__(self):
         return f"output_scorer({self.scoring!r}, {self.output!r})"
 
 
-def output_scorer(scoring, output):
+def output_scorer(
+    scoring: str | Callable[..., float], output: int | str
+) -> Callable[..., float]:
     """A scikit-learn scorer that evaluates one output.
 
     Parameters
@@ -117,7 +137,9 @@ def output_scorer(scoring, output):
     return _OutputScorer(scoring, output)
 
 
-def per_output_scorers(scoring, outputs):
+def per_output_scorers(
+    scoring: str | Callable[..., float], outputs: int | Iterable[int | str]
+) -> dict[str, Callable[..., float]]:
     """One scorer per output, named ``"<scoring>_<output>"``.
 
     Parameters
@@ -143,7 +165,7 @@ def per_output_scorers(scoring, outputs):
     """
     if isinstance(outputs, int) and not isinstance(outputs, bool):
         outputs = range(outputs)
-    elif isinstance(outputs, (str, bytes)) or not hasattr(outputs, "__iter__"):
+    elif isinstance(outputs, (str, bytes, bool)) or not isinstance(outputs, Iterable):
         raise TypeError(
             "outputs must be an int or a sequence of output indices or names. Got "
             f"{outputs!r} instead."

@@ -34,6 +34,8 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
+from skweight._validation import did_you_mean
+
 __all__ = [
     "DWA",
     "GradNorm",
@@ -99,7 +101,7 @@ class WeightingRule(BaseEstimator):
 
     learns_log_variance = False
     needs_grad_norms = False
-    backends = None
+    backends: tuple[str, ...] | None = None
 
     def _validate_params(self):
         """Check the options; raise ValueError/TypeError naming the bad one."""
@@ -134,24 +136,72 @@ class WeightingRule(BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_outputs,), or None for in-step rules (their
-        weights live in the train step).
+        ndarray of shape (n_outputs,) or None
+            The multipliers of the next epoch, or None for in-step rules
+            (their weights live in the train step).
         """
         self.losses_.append(np.asarray(losses, dtype=np.float64))
         return None
 
     @staticmethod
     def multipliers(log_vars, ops):
-        """``exp(-s)``, with ``ops`` a ``keras.ops``-like module."""
+        """The loss multipliers ``exp(-s)`` of the log-variances ``s``.
+
+        Parameters
+        ----------
+        log_vars : tensor of shape (n_outputs,)
+            The learned log-variances ``s``.
+        ops : module
+            ``keras.ops`` (or a module with the same functions).
+
+        Returns
+        -------
+        tensor of shape (n_outputs,)
+            ``exp(-s)``.
+        """
         return ops.exp(-log_vars)
 
     @staticmethod
     def regularizer(log_vars, ops):
-        """The term that keeps ``s`` from growing without bound: ``sum(s) / 2``."""
+        """The term that keeps ``s`` from growing without bound.
+
+        Parameters
+        ----------
+        log_vars : tensor of shape (n_outputs,)
+            The learned log-variances ``s``.
+        ops : module
+            ``keras.ops`` (or a module with the same functions).
+
+        Returns
+        -------
+        scalar tensor
+            ``sum(s) / 2``, added to the optimised loss.
+        """
         return 0.5 * ops.sum(log_vars)
 
     def step(self, multipliers, base, losses, initial_losses, grad_norms, ops):
-        """The multipliers after one training step (``needs_grad_norms`` rules)."""
+        """The multipliers after one training step (``needs_grad_norms`` rules).
+
+        Parameters
+        ----------
+        multipliers : tensor of shape (n_outputs,)
+            The current multipliers.
+        base : tensor of shape (n_outputs,)
+            The fixed ``loss_weights``.
+        losses : tensor of shape (n_outputs,)
+            The unweighted losses of this step.
+        initial_losses : tensor of shape (n_outputs,)
+            The unweighted losses of the first step.
+        grad_norms : tensor of shape (n_outputs,)
+            The gradient norms ``g_k`` at the last shared layer.
+        ops : module
+            ``keras.ops`` (or a module with the same functions).
+
+        Returns
+        -------
+        tensor of shape (n_outputs,)
+            The updated multipliers.
+        """
         raise NotImplementedError(
             f"{type(self).__name__} sets needs_grad_norms and must implement step."
         )
@@ -294,11 +344,27 @@ class GradNorm(WeightingRule):
             )
 
     def step(self, multipliers, base, losses, initial_losses, grad_norms, ops):
-        """One GradNorm update of the multipliers (``ops``: ``keras.ops``).
+        """One GradNorm update of the multipliers.
 
-        All arguments are tensors of shape (n_outputs,): the current
-        multipliers, the fixed ``loss_weights``, the unweighted losses of this
-        step, those of the first step and the gradient norms ``g_k``.
+        Parameters
+        ----------
+        multipliers : tensor of shape (n_outputs,)
+            The current multipliers.
+        base : tensor of shape (n_outputs,)
+            The fixed ``loss_weights``.
+        losses : tensor of shape (n_outputs,)
+            The unweighted losses of this step.
+        initial_losses : tensor of shape (n_outputs,)
+            The unweighted losses of the first step.
+        grad_norms : tensor of shape (n_outputs,)
+            The gradient norms ``g_k``.
+        ops : module
+            ``keras.ops`` (or a module with the same functions).
+
+        Returns
+        -------
+        tensor of shape (n_outputs,)
+            The updated multipliers.
         """
         multipliers, base, losses, initial_losses, grad_norms = (
             ops.convert_to_tensor(a, "float32")
@@ -316,6 +382,8 @@ class GradNorm(WeightingRule):
 
 
 # One registry of names; adding a rule is adding one entry.
+#: The weighting rules by name: ``{"inverse_loss": InverseLoss, "dwa": DWA,
+#: "uncertainty": Uncertainty, "gradnorm": GradNorm}``.
 RULES = {
     "inverse_loss": InverseLoss,
     "dwa": DWA,
@@ -324,7 +392,7 @@ RULES = {
 }
 
 
-def check_weighting(weighting):
+def check_weighting(weighting: str | WeightingRule) -> WeightingRule:
     """A fresh, unstarted copy of the rule named or given by ``weighting``.
 
     Parameters
@@ -336,6 +404,7 @@ def check_weighting(weighting):
     Returns
     -------
     WeightingRule
+        A new rule object, with the given options and no training state.
 
     Examples
     --------
@@ -347,7 +416,7 @@ def check_weighting(weighting):
         if weighting not in RULES:
             raise ValueError(
                 f"weighting must be one of {sorted(RULES)} or a WeightingRule. "
-                f"Got {weighting!r} instead."
+                f"Got {weighting!r} instead." + did_you_mean(weighting, RULES)
             )
         return RULES[weighting]()
     if isinstance(weighting, WeightingRule):

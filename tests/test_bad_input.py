@@ -143,7 +143,8 @@ FIT_CASES = [
     case("cw-unknown-strategy", {"class_weight": "balance"},
          match=r"class_weight for output 'output_0' must be one of \['balanced', "
                r"'effective_number', 'inverse', 'sqrt_inverse'\], a strategy "
-               r"object, a callable or a dict\. Got 'balance' instead"),
+               r"object, a callable or a dict\. Got 'balance' instead\. "
+               r"Did you mean 'balanced'\?$"),
     case("cw-unknown-strategy-in-list", {"class_weight": ["balanced", "inverted"]},
          y=Y2, match=r"class_weight for output 'sex' must be one of .* "
                      r"Got 'inverted' instead"),
@@ -338,6 +339,19 @@ FIT_CASES = [
          match=r"random_state as an int must be in \[0, 2\*\*32 - 1\]\. Got -1 "
                r"instead"),
     # --------------------------------------------------------------- loss
+    case("loss-misspelled", {"loss": "sparse_categorical_crossentropi"},
+         match=r"loss must be a Keras loss name .* Got "
+               r"'sparse_categorical_crossentropi' instead\. Did you mean "
+               r"'sparse_categorical_crossentropy'"),
+    case("output-name-misspelled", {"class_weight": {"specis": "balanced"}},
+         y=Y2, match=r"Got unknown output name\(s\) \['specis'\] instead\. "
+                     r"Did you mean 'species'\?$"),
+    case("network-setting-misspelled", {"model__hidden_layer_size": (4,)},
+         match=r"The built-in network \(model=None\) takes "
+               r"model__hidden_layer_sizes, model__activation, model__dropout, "
+               r"model__label_layout\. Got unknown setting\(s\) "
+               r"\['model__hidden_layer_size'\] instead\. Did you mean "
+               r"'model__hidden_layer_sizes'\?$"),
     case("loss-list-too-short", {"loss": ["sparse_categorical_crossentropy"]},
          y=Y2, match=r"number of elements in loss should match number of "
                      r"outputs\. Got 1 element\(s\) while having 2 output\(s\)"),

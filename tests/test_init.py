@@ -27,7 +27,7 @@ def test_estimators_load_on_first_use():
         "print(cls.__module__, 'keras' in sys.modules,"
         " os.environ['TF_CPP_MIN_LOG_LEVEL'])"
     )
-    assert _run(code) == "skweight._classifier True 2"
+    assert _run(code) == "skweight._classifier True 1"
 
 
 def test_unknown_name():

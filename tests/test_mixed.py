@@ -267,3 +267,50 @@ def test_diamonds_cut_clarity_and_price():
         )
     assert result["balanced"][0] > result[None][0] + 0.02, result
     assert min(result["balanced"][1], result[None][1]) > 0.8, result
+
+
+# Built but not trained: the warning and the errors come before training.
+UNTRAINED = {"epochs": 1, "model__hidden_layer_sizes": (4,), "run_eagerly": True,
+             "random_state": 0}
+
+
+def _penguin_mass(penguins_small):
+    X, Y = penguins_small
+    X = X.drop(columns="body_mass_g")
+    return X, Y[["species"]].assign(mass=penguins_small[0]["body_mass_g"].astype(int))
+
+
+def test_an_integer_quantity_inferred_as_labels_is_warned_about(penguins_small):
+    X, Y = _penguin_mass(penguins_small)
+    n = Y["mass"].nunique()
+    assert n > 20
+    with pytest.warns(UserWarning, match=(
+        rf"Output 'mass' holds whole numbers with {n} distinct values in 120 rows, "
+        rf"so it is trained as a classification output with {n} classes\. If it is "
+        r"a quantity, declare it a regression output: "
+        r"output_types=\{'mass': 'regression'\}\.")):
+        est = WeightedMixedOutputEstimator(**UNTRAINED).fit(X, Y)
+    assert est.output_types_ == ["classification", "classification"]
+
+
+@pytest.mark.parametrize("output_types", [{"mass": "regression"},
+                                          {"mass": "classification"}])
+def test_a_declared_kind_is_not_warned_about(penguins_small, output_types, recwarn):
+    X, Y = _penguin_mass(penguins_small)
+    WeightedMixedOutputEstimator(output_types=output_types, **UNTRAINED).fit(X, Y)
+    assert not [w for w in recwarn if "distinct values" in str(w.message)]
+
+
+def test_few_integer_classes_are_not_warned_about(penguins_small, recwarn):
+    X, Y = penguins_small
+    Y = Y[["species"]].assign(year_code=np.arange(len(Y)) % 3)
+    WeightedMixedOutputEstimator(**UNTRAINED).fit(X, Y)
+    assert not [w for w in recwarn if "distinct values" in str(w.message)]
+
+
+def test_a_misspelled_output_kind_gets_the_closest_one(penguins_small):
+    X, Y = penguins_small
+    with pytest.raises(ValueError, match=r"Got 'regresion' instead\. Did you mean "
+                                         r"'regression'\?$"):
+        WeightedMixedOutputEstimator(output_types={"sex": "regresion"},
+                                     **UNTRAINED).fit(X, Y)

@@ -1,5 +1,8 @@
 """The built-in network (skweight._network)."""
 
+import random
+
+import numpy as np
 import pytest
 
 from skweight._network import PACKED_OUTPUT_NAME, build_default_network
@@ -34,3 +37,18 @@ def test_packed_and_regression_heads():
 def test_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_default_network(META, **kwargs)
+
+
+def test_random_state_alone_fixes_the_network():
+    # Keras seeds unseeded initializers from Python's process-wide random
+    # module, which other threads (a Dask worker's heartbeats) also draw from.
+    first = build_default_network(META, hidden_layer_sizes=(4,),
+                                  params={"random_state": 0})
+    random.random()
+    again = build_default_network(META, hidden_layer_sizes=(4,),
+                                  params={"random_state": 0})
+    other = build_default_network(META, hidden_layer_sizes=(4,),
+                                  params={"random_state": 1})
+    for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first.get_weights()[2], other.get_weights()[2])

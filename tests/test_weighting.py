@@ -160,3 +160,10 @@ def test_rules_are_clonable_and_settable():
     assert copy.get_params() == rule.get_params()
     copy.set_params(alpha=2.0)
     assert copy.alpha == 2.0 and rule.alpha == 0.5
+
+
+def test_a_misspelled_rule_name_gets_the_closest_ones():
+    with pytest.raises(ValueError, match=r"Got 'dwaa' instead\. Did you mean 'dwa'\?$"):
+        check_weighting("dwaa")
+    with pytest.raises(ValueError, match=r"Got 'xyz' instead\.$"):
+        check_weighting("xyz")

@@ -6,6 +6,7 @@ installed package. See ``data/LICENSES.txt`` for sources and licences.
 """
 
 from importlib.resources import files
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,9 @@ def _counts(series, *, by_label=False):
     return ", ".join(f"{label}: {count}" for label, count in counts.items())
 
 
-def load_penguins(*, as_frame=True, return_X_y=False):
+def load_penguins(
+    *, as_frame: bool = True, return_X_y: bool = False
+) -> Bunch | tuple[Any, Any]:
     """Load the Palmer penguins data (multi-output classification).
 
     333 adult penguins from the Palmer Archipelago, Antarctica (the 344 rows
@@ -178,7 +181,9 @@ def load_penguins(*, as_frame=True, return_X_y=False):
     )
 
 
-def load_fair(*, as_frame=True, return_X_y=False):
+def load_fair(
+    *, as_frame: bool = True, return_X_y: bool = False
+) -> Bunch | tuple[Any, Any]:
     """Load Fair's extramarital affairs data (multi-output classification).
 
     Answers of 6,366 married women to a 1974 *Redbook* magazine survey, as

@@ -1,0 +1,471 @@
+"""A training loop for small tabular fits that is not dominated by set-up.
+
+Measured on the penguin table (333 rows, 2 cores), Keras' ``Model.fit`` spends
+most of a short fit tracing its train function (its multi-step loop traces the
+train step twice, and every new model is traced anew), and a long fit pays a
+``tf.data`` iterator, callbacks and a host sync per epoch. With TensorFlow this
+module trains instead with:
+
+* one ``tf.function`` call for all the epochs (one per epoch when callbacks
+  other than skweight's must run between them) that loops over the batches in
+  the graph (``tf.while_loop`` over slices of a permutation drawn with a
+  stateless, seeded shuffle of the whole table held as tensors), calling the
+  model's own ``train_step``: the same loss, sample weights, loss weights,
+  optimizer update and logged metrics as ``Model.fit``;
+* a cache of these functions across fits: a functional or ``Sequential``
+  network whose architecture and compile settings were seen before trains on
+  a private twin already traced (its variables loaded from the new network
+  before training and copied back after), so a repeated fit (a search, a
+  cross-validation, a benchmark loop) traces nothing.
+
+:func:`unsupported` says when Keras' ``fit`` must run instead (validation data,
+progress display, a callback with batch-level hooks, a model with its own
+``train_step``, another backend, ...).
+"""
+
+import collections
+import json
+import threading
+
+import keras
+import numpy as np
+
+from skweight._callbacks import StopOnNonFiniteLoss
+
+# Keras fit arguments this loop honours; any other sends the fit to Keras.
+_HANDLED_FIT_ARGS = frozenset({"batch_size", "epochs", "shuffle", "verbose",
+                               "validation_split", "validation_batch_size"})
+# Trainer methods a model may not override (its own step would be bypassed or
+# would need Keras' fit loop).
+_TRAINER_METHODS = ("train_step", "compute_loss", "compute_metrics",
+                    "make_train_function", "fit")
+_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end",
+                "on_batch_begin", "on_batch_end")
+_CACHE_SIZE = 16
+
+_cache = collections.OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def unsupported(model, *, callbacks, fit_args, run_eagerly):
+    """Why ``model`` cannot train in the graph loop, or None when it can.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model.
+    callbacks : list of keras.callbacks.Callback
+        All callbacks of the fit.
+    fit_args : dict
+        The Keras fit arguments (``batch_size``, ``epochs``, ...).
+    run_eagerly : bool
+        The estimator's ``run_eagerly``.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return "backend is not TensorFlow"
+    import tensorflow as tf
+
+    if run_eagerly or getattr(model, "run_eagerly", False):
+        return "run_eagerly=True"
+    if getattr(model, "jit_compile", False):
+        return "jit_compile=True"
+    if tf.distribute.has_strategy():
+        return "a tf.distribute strategy is active"
+    unknown = sorted(set(fit_args) - _HANDLED_FIT_ARGS)
+    if unknown:
+        return f"fit argument(s) {unknown}"
+    if fit_args.get("verbose", 0):
+        return "verbose > 0"
+    if fit_args.get("validation_split", 0.0):
+        return "validation_split > 0"
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        return "model is not compiled with an optimizer"
+    for name in _TRAINER_METHODS:
+        if getattr(type(model), name) is not getattr(keras.Model, name):
+            return f"model overrides {name}"
+    for cb in callbacks:
+        if isinstance(cb, StopOnNonFiniteLoss):
+            continue
+        for hook in _BATCH_HOOKS:
+            if getattr(type(cb), hook) is not getattr(keras.callbacks.Callback, hook):
+                return f"callback {type(cb).__name__} has batch-level hooks"
+    return None
+
+
+def fit(model, x, y, sample_weight, *, epochs, initial_epoch, batch_size,
+        shuffle, seed, callbacks):
+    """Train ``model`` like ``Model.fit`` and return its history dict.
+
+    ``y`` and ``sample_weight`` are arrays, or lists with one array per
+    output; ``sample_weight`` may be None. Batches follow a permutation drawn
+    per epoch from ``seed`` (row order when ``shuffle`` is False).
+    """
+    import tensorflow as tf
+
+    if epochs == 0:
+        return {}
+    data = (
+        tf.constant(x),
+        tf.nest.map_structure(tf.constant, _as_tuple(y)),
+        None if sample_weight is None
+        else tf.nest.map_structure(tf.constant, _as_tuple(sample_weight)),
+    )
+    n = len(x)
+    int32_max = np.iinfo(np.int32).max
+    seed = int(np.random.randint(int32_max)) if seed is None else seed % int32_max
+    runner = _runner_for(model, data)
+    try:
+        return _train(runner, model, data, n, epochs=epochs,
+                      initial_epoch=initial_epoch, batch_size=batch_size,
+                      shuffle=shuffle, seed=seed, callbacks=callbacks)
+    finally:
+        runner.lock.release()
+
+
+def _train(runner, model, data, n, *, epochs, initial_epoch, batch_size, shuffle,
+           seed, callbacks):
+    stop_checks = [cb for cb in callbacks if isinstance(cb, StopOnNonFiniteLoss)]
+    # Callbacks other than skweight's may read or write the network and stop
+    # training: run them between epochs, with the network kept current.
+    # Without them, all epochs run in one call.
+    per_epoch = len(stop_checks) < len(callbacks)
+    # Keras' History records the logs as the callbacks leave them (a
+    # LearningRateScheduler adds "learning_rate").
+    cb_list = keras.callbacks.CallbackList(
+        callbacks, add_history=True, model=model, epochs=initial_epoch + epochs,
+        steps=-(-n // batch_size), verbose=0,
+    )
+    history = next(cb for cb in cb_list.callbacks
+                   if isinstance(cb, keras.callbacks.History))
+    model.stop_training = False
+    cb_list.on_train_begin()
+    logs = {}
+    epoch, stop = initial_epoch, initial_epoch + epochs
+    while epoch < stop and not model.stop_training:
+        count = 1 if per_epoch else stop - epoch
+        if per_epoch:
+            cb_list.on_epoch_begin(epoch)
+        runner.load(model)
+        epoch_logs, batch_losses = runner.run(
+            data, seed=seed, first_epoch=epoch, epochs=count, shuffle=shuffle,
+            batch_size=batch_size,
+        )
+        runner.store(model)
+        for i, logs in enumerate(epoch_logs):
+            if not per_epoch:
+                cb_list.on_epoch_begin(epoch + i)
+            if not all(np.isfinite(v).all() for v in logs.values()):
+                _first_bad_batch(stop_checks, batch_losses[i], epoch + i)
+            cb_list.on_epoch_end(epoch + i, logs)
+        epoch += count
+    cb_list.on_train_end(logs)
+    return history.history
+
+
+def _first_bad_batch(stop_checks, batch_losses, epoch):
+    """Let StopOnNonFiniteLoss see the logs of the first diverged batch."""
+    for batch in range(len(next(iter(batch_losses.values())))):
+        logs = {k: float(v[batch]) for k, v in batch_losses.items()}
+        if not all(np.isfinite(list(logs.values()))):
+            for cb in stop_checks:
+                cb.on_epoch_begin(epoch)
+                cb.on_train_batch_end(batch, logs)
+            return
+
+
+def _as_tuple(struct):
+    return tuple(struct) if isinstance(struct, list) else struct
+
+
+class _Runner:
+    """A training function traced on ``twin`` and its variables."""
+
+    def __init__(self, twin, data, private):
+        import tensorflow as tf
+
+        self.twin = twin
+        self.private = private
+        self.lock = threading.Lock()
+        _build(twin, data)
+        self.variables = _state_variables(twin) if private else None
+        self.constants = []
+        if private:
+            for layer in _normalizations(twin):
+                layer.mean = tf.Variable(layer.mean, trainable=False)
+                layer.variance = tf.Variable(layer.variance, trainable=False)
+                self.constants += [layer.mean, layer.variance]
+        log_keys = list(_flat_logs(twin.get_metrics_result()))
+        # The running losses after each batch, for StopOnNonFiniteLoss.
+        loss_keys = [k for k in log_keys if k.endswith("loss")]
+
+        has_weights = data[2] is not None
+
+        def run(x, y, *rest):
+            sw = rest[0] if has_weights else None
+            seed, first_epoch, epochs, batch_size, shuffle = rest[has_weights:]
+            n = tf.shape(x)[0]
+            n_batches = (n + batch_size - 1) // batch_size
+            epoch_logs = {k: tf.TensorArray(tf.float32, size=epochs,
+                                            element_shape=None)
+                          for k in log_keys}
+            batch_losses = {
+                k: tf.TensorArray(tf.float32, size=epochs,
+                                  element_shape=tf.TensorShape([None]))
+                for k in loss_keys
+            }
+            done = tf.constant(0)
+            for e in tf.range(epochs):
+                for metric in twin.metrics:
+                    metric.reset_state()
+                order = tf.range(n)
+                if shuffle:
+                    order = tf.random.experimental.stateless_shuffle(
+                        order, seed=tf.stack([seed, first_epoch + e]))
+                trace = {k: tf.TensorArray(tf.float32, size=n_batches)
+                         for k in loss_keys}
+                for b in tf.range(n_batches):
+                    rows = order[b * batch_size:tf.minimum((b + 1) * batch_size, n)]
+                    batch = tf.nest.map_structure(
+                        lambda t, rows=rows: None if t is None
+                        else tf.gather(t, rows),
+                        (x, y, sw),
+                    )
+                    step_logs = _flat_logs(twin.train_step(batch))
+                    trace = {k: trace[k].write(b, tf.cast(step_logs[k], tf.float32))
+                             for k in loss_keys}
+                results = _flat_logs(twin.get_metrics_result())
+                epoch_logs = {k: epoch_logs[k].write(e, tf.cast(results[k],
+                                                                tf.float32))
+                              for k in log_keys}
+                batch_losses = {k: batch_losses[k].write(e, trace[k].stack())
+                                for k in loss_keys}
+                done = e + 1
+                # A diverged network trains no further (the fit will raise).
+                if not tf.reduce_all([tf.reduce_all(tf.math.is_finite(
+                        tf.cast(results[k], tf.float32))) for k in loss_keys]):
+                    break
+            return (
+                {k: v.stack()[:done] for k, v in epoch_logs.items()},
+                {k: v.stack()[:done] for k, v in batch_losses.items()},
+            )
+
+        # Any number of rows, one trace: a search's folds share it.
+        scalar = [tf.TensorSpec([], tf.int32)] * 4 + [tf.TensorSpec([], tf.bool)]
+        signature = [
+            _spec(t) for t in (data[0], data[1], data[2]) if t is not None
+        ] + scalar
+        self._run = tf.function(run, input_signature=signature)
+
+    def load(self, model):
+        """Copy the training state of ``model`` into the twin."""
+        if self.private:
+            for target, source in zip(self.variables, _state_variables(model),
+                                      strict=True):
+                target.assign(source.value)
+            constants = [t for layer in _normalizations(model)
+                         for t in (layer.mean, layer.variance)]
+            for target, value in zip(self.constants, constants, strict=True):
+                target.assign(value)
+
+    def store(self, model):
+        """Copy the twin's training state back into ``model``."""
+        if self.private:
+            for source, target in zip(self.variables, _state_variables(model),
+                                      strict=True):
+                target.assign(source.value)
+
+    def run(self, data, *, seed, first_epoch, epochs, shuffle, batch_size):
+        """Train ``epochs`` epochs; per-epoch logs and per-batch running losses."""
+        import tensorflow as tf
+
+        logs, losses = self._run(
+            *(t for t in data if t is not None), tf.constant(seed, tf.int32),
+            tf.constant(first_epoch, tf.int32), tf.constant(epochs, tf.int32),
+            tf.constant(batch_size, tf.int32), tf.constant(bool(shuffle)),
+        )
+        logs = {k: v.numpy() for k, v in logs.items()}
+        losses = {k: v.numpy() for k, v in losses.items()}
+        done = len(next(iter(logs.values())))
+        return (
+            [{k: _pythonify(v[i]) for k, v in logs.items()} for i in range(done)],
+            [{k: v[i] for k, v in losses.items()} for i in range(done)],
+        )
+
+
+def _flat_logs(logs):
+    """Logs as Keras' fit gives them: sorted by key, nested dicts flattened."""
+    flat = {}
+    for key, value in sorted(logs.items()):
+        if isinstance(value, dict):
+            flat.update(_flat_logs(value))
+        else:
+            flat[key] = value
+    return flat
+
+
+def _spec(struct):
+    """The TensorSpec structure of ``struct`` with any number of rows."""
+    import tensorflow as tf
+
+    return tf.nest.map_structure(
+        lambda t: tf.TensorSpec([None, *t.shape[1:]], t.dtype), struct
+    )
+
+
+def _pythonify(value):
+    value = np.asarray(value)
+    return float(value) if value.ndim == 0 else value
+
+
+def _build(model, data):
+    """Create every variable of a training step before it is traced.
+
+    Keras creates the optimizer's slots and the loss trackers on the first
+    step; inside the graph loop that first step would be a loop body.
+    """
+    import tensorflow as tf
+
+    x, y, sw = tf.nest.map_structure(
+        lambda t: None if t is None else t[:1], data
+    )
+    y_pred = model(x, training=False)
+    model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sw)
+    model.compute_metrics(x, y, y_pred, sample_weight=sw)
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    model.reset_metrics()
+
+
+def _state_variables(model):
+    """The network's and its optimizer's variables, in a fixed order."""
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    return [*model.trainable_variables, *model.non_trainable_variables,
+            *optimizer.variables]
+
+
+def _cache_key(model, data):
+    """A key that equals only for networks a traced twin can stand in for.
+
+    None unless the network is a functional or ``Sequential`` model of
+    Keras' own layers (not ``Lambda``) compiled with Keras' or skweight's
+    losses, metrics and optimizer: their configurations describe them whole, so a
+    clone from the configuration computes the same function. Other networks
+    train on their own, traced anew.
+    """
+    if not model.built or type(model) not in (_functional_class(), keras.Sequential):
+        return None
+    for layer in model._flatten_layers(include_self=False):
+        if not type(layer).__module__.startswith("keras.") or isinstance(
+            layer, keras.layers.Lambda
+        ):
+            return None
+    try:
+        arch = model.get_config()
+        compiled = model.get_compile_config()
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+    # skweight's own losses and metrics are registered and round-trip through
+    # their configuration (tests/test_persistence.py).
+    if not all(m.startswith(("keras", "skweight")) for m in _modules(compiled)):
+        return None
+    # The twin holds the standardisation constants in variables, loaded
+    # from each network: fits on other data share it.
+    arch = {**arch, "layers": [
+        _without_constants(layer) for layer in arch.get("layers", [])
+    ]}
+    optimizer = compiled.get("optimizer")
+    if isinstance(optimizer, dict) and isinstance(optimizer.get("config"), dict):
+        # Keras numbers optimizer names ("adam_3"); the name changes nothing.
+        optimizer = {**optimizer, "config": {
+            k: v for k, v in optimizer["config"].items() if k != "name"}}
+        compiled = {**compiled, "optimizer": optimizer}
+    try:
+        text = json.dumps([arch, compiled], sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    specs = tuple(
+        None if t is None else (t.dtype.name, tuple(t.shape[1:]))
+        for t in _flatten(data)
+    )
+    return (type(model).__name__, text, specs, _tree_structure(data))
+
+
+def _modules(config):
+    """The ``module`` of every serialized object in ``config``."""
+    if isinstance(config, dict):
+        if isinstance(config.get("module"), str):
+            yield config["module"]
+        for value in config.values():
+            yield from _modules(value)
+    elif isinstance(config, (list, tuple)):
+        for value in config:
+            yield from _modules(value)
+
+
+def _without_constants(layer_config):
+    if layer_config.get("class_name") != "Normalization":
+        return layer_config
+    config = dict(layer_config.get("config", {}))
+    for name in ("mean", "variance"):
+        config[name] = config.get(name) is not None
+    return {**layer_config, "config": config}
+
+
+def _normalizations(model):
+    """Top-level Normalization layers given their mean and variance."""
+    return [layer for layer in model.layers
+            if isinstance(layer, keras.layers.Normalization)
+            and layer.input_mean is not None]
+
+
+def _functional_class():
+    from keras.src.models.functional import Functional
+
+    return Functional
+
+
+def _flatten(data):
+    x, y, sw = data
+    parts = [x]
+    for part in (y, sw):
+        parts += list(part) if isinstance(part, tuple) else [part]
+    return parts
+
+
+def _tree_structure(data):
+    x, y, sw = data
+    return tuple(
+        len(p) if isinstance(p, tuple) else (None if p is None else 1)
+        for p in (x, y, sw)
+    )
+
+
+def _runner_for(model, data):
+    key = _cache_key(model, data)
+    if key is not None:
+        with _cache_lock:
+            runner = _cache.get(key)
+            # A twin busy in another thread's fit is not shared.
+            if runner is not None and runner.lock.acquire(blocking=False):
+                _cache.move_to_end(key)
+                return runner
+    twin = None
+    if key is not None and runner is None:
+        try:
+            twin = keras.models.clone_model(model)
+            twin.compile_from_config(model.get_compile_config())
+        except (TypeError, ValueError, KeyError, NotImplementedError):
+            twin = None  # a configuration that does not round-trip
+    if twin is None:
+        runner = _Runner(model, data, private=False)
+        runner.lock.acquire()
+        return runner
+    runner = _Runner(twin, data, private=True)
+    runner.lock.acquire()
+    with _cache_lock:
+        _cache[key] = runner
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return runner

@@ -1,0 +1,270 @@
+"""Many copies of the built-in network, trained as one Keras model.
+
+A grid search over class weights and loss weights fits the same network
+(candidates x folds) times on the same rows, differing only in per-sample
+weights. Here the ``K`` copies live side by side in one model: every dense
+layer holds a kernel of shape ``(K, in, out)`` applied with one einsum, every
+output gets a target of shape ``(n_samples, K)`` with one sample-weight column
+per copy, and a row outside a copy's training fold weighs 0 for that copy.
+
+The optimised loss is the *sum* of the copies' losses, so that the gradient
+with respect to copy ``k``'s weights is exactly the gradient of copy ``k``'s
+own loss; with a per-parameter optimizer (Adam, SGD, RMSprop, ...) each copy
+then follows the path of a separate fit. Gradient clipping by norm would couple
+the copies through a shared norm, and is refused.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+__all__ = ["StackedNetwork"]
+
+# Keras' compiled train step runs this many batches per call at most.
+_STEPS_PER_EXECUTION = 32
+_PREDICT_CHUNK = 65_536
+
+# Output kinds: the head's activation and the element-wise loss of each.
+BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
+
+
+class _Standardize(keras.layers.Layer):
+    """``(n, F) -> (K, n, F)``: each copy standardises with its own fold's moments.
+
+    The arithmetic is that of ``keras.layers.Normalization`` with a given mean
+    and variance, so a copy sees the inputs a separate fit would see.
+    """
+
+    def __init__(self, mean, variance, **kwargs):
+        super().__init__(**kwargs)
+        self.mean = self.add_weight(shape=mean.shape, initializer="zeros",
+                                    trainable=False, name="mean")
+        self.variance = self.add_weight(shape=variance.shape, initializer="zeros",
+                                        trainable=False, name="variance")
+        self.mean.assign(mean.astype("float32"))
+        self.variance.assign(variance.astype("float32"))
+        self.built = True
+
+    def call(self, inputs):
+        scale = ops.maximum(ops.sqrt(self.variance), keras.backend.epsilon())
+        return ops.divide(ops.subtract(inputs[None], self.mean[:, None]),
+                          scale[:, None])
+
+
+class _StackedDense(keras.layers.Layer):
+    """``K`` independent dense layers, ``(K, n, in) -> (K, n, out)``.
+
+    Copies lead, so that the product is one batched matmul with no transposes.
+    """
+
+    def __init__(self, kernel, bias, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = keras.activations.get(activation)
+        self.kernel = self.add_weight(shape=kernel.shape, initializer="zeros",
+                                      name="kernel")
+        self.bias = self.add_weight(shape=bias.shape, initializer="zeros",
+                                    name="bias")
+        self.kernel.assign(kernel.astype("float32"))
+        self.bias.assign(bias.astype("float32"))
+        self.built = True
+
+    def call(self, inputs):
+        x = ops.matmul(inputs, self.kernel)
+        return self.activation(ops.add(x, self.bias[:, None]))
+
+
+class _SamplesFirst(keras.layers.Layer):
+    """``(K, n, width) -> (n, K, width)``, then the head's activation.
+
+    Keras' losses see the samples first. The activation comes last, so that a
+    backend that reads the logits of a softmax or sigmoid output (TensorFlow)
+    computes the cross-entropy as it does for a separate fit.
+    """
+
+    def __init__(self, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = keras.activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(ops.transpose(inputs, (1, 0, 2)))
+
+
+class _StackedLoss(keras.losses.Loss):
+    """One output's loss summed over copies: ``sum_k sum_n w_nk * l_nk / batch``.
+
+    ``y_true`` has shape (n, K, 2): the target of each copy, then its sample
+    weight (class weight x sample weight x loss weight x batch rescaling, 0
+    outside the copy's training fold). Keras' ``"sum_over_batch_size"``
+    reduction divides the per-row sums by the batch size, as a separate fit's
+    weighted loss does.
+    """
+
+    def __init__(self, kind, name="stacked_loss"):
+        super().__init__(name=name, reduction="sum_over_batch_size")
+        self.kind = kind
+
+    def call(self, y_true, y_pred):
+        target, weight = y_true[..., 0], y_true[..., 1]
+        if self.kind == MULTICLASS:
+            values = ops.sparse_categorical_crossentropy(
+                ops.cast(target, "int32"), y_pred
+            )
+        elif self.kind == BINARY:
+            values = ops.binary_crossentropy(target[..., None], y_pred)[..., 0]
+        else:
+            values = ops.square(ops.subtract(target, y_pred[..., 0]))
+        return ops.sum(ops.multiply(weight, values), axis=1)
+
+
+def _tf_dataset(X, ys, batch_size, shuffle, seed):
+    """Batches of (X, targets) from memory; Keras' array adapter builds a new
+    shuffled iterator every epoch, which costs more than a small epoch."""
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((X, tuple(ys)))
+    if shuffle:
+        ds = ds.shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(2)
+
+
+def _glorot_uniform(rng, n_copies, fan_in, fan_out, same):
+    """Keras' default kernel initialiser, drawn per copy (or once for all)."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    draws = 1 if same else n_copies
+    kernel = rng.uniform(-limit, limit, size=(draws, fan_in, fan_out))
+    return np.broadcast_to(kernel, (n_copies, fan_in, fan_out))
+
+
+class StackedNetwork:
+    """``K`` copies of the built-in network (shared-trunk MLP, one head per output).
+
+    Parameters
+    ----------
+    mean, variance : ndarray of shape (K, n_features)
+        Each copy's input standardisation (its training fold's moments).
+    hidden_layer_sizes : tuple of int
+    activation : str
+    dropout : float
+    heads : list of (kind, width, name)
+        One per output: ``kind`` is ``"binary"`` (1 sigmoid unit),
+        ``"multiclass"`` (softmax over ``width`` classes) or ``"regression"``
+        (1 linear unit).
+    seed : int or None
+        Seed of the initial weights (and of dropout).
+    same_init : bool
+        Start every copy from the same initial weights, as separate fits with
+        one fixed ``random_state`` do.
+    """
+
+    def __init__(self, mean, variance, *, hidden_layer_sizes, activation, dropout,
+                 heads, seed=None, same_init=False):
+        self.n_copies = len(mean)
+        self.heads = list(heads)
+        self.layer_names = [f"trunk_{i}" for i in range(len(hidden_layer_sizes))]
+        self.layer_names += [name for _, _, name in self.heads]
+        rng = np.random.default_rng(seed)
+        k, n_features = mean.shape
+        inputs = keras.Input(shape=(n_features,), name="features")
+        h = _Standardize(mean, variance, name="standardize")(inputs)
+        fan_in = n_features
+        for i, units in enumerate(hidden_layer_sizes):
+            h = _StackedDense(
+                _glorot_uniform(rng, k, fan_in, units, same_init),
+                np.zeros((k, units)), activation, name=f"trunk_{i}",
+            )(h)
+            if dropout:
+                h = keras.layers.Dropout(dropout, seed=seed, name=f"dropout_{i}")(h)
+            fan_in = units
+        outputs = []
+        for kind, width, name in self.heads:
+            act = {BINARY: "sigmoid", MULTICLASS: "softmax", REGRESSION: None}[kind]
+            head = _StackedDense(
+                _glorot_uniform(rng, k, fan_in, width, same_init),
+                np.zeros((k, width)), None, name=name,
+            )(h)
+            outputs.append(_SamplesFirst(act, name=f"{name}_output")(head))
+        self.model = keras.Model(inputs, outputs, name="stacked_network")
+
+    def fit(self, X, targets, weights, *, optimizer, epochs, batch_size, shuffle,
+            seed=None):
+        """Train all copies at once.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features), float32
+        targets : list of ndarray of shape (n_samples, K)
+            Per output: class codes, or each copy's standardised target.
+        weights : list of ndarray of shape (n_samples, K)
+            Per output: each copy's sample weights (0 outside its fold).
+        optimizer : keras.optimizers.Optimizer
+        epochs, batch_size : int
+        shuffle : bool
+        seed : int or None
+            Seed of the shuffle.
+
+        Returns
+        -------
+        dict
+            Keras' history (the summed loss).
+        """
+        ys = [np.stack([t, w], axis=-1).astype("float32")
+              for t, w in zip(targets, weights, strict=True)]
+        steps = -(-len(X) // batch_size)
+        kwargs = {}
+        if keras.backend.backend() != "torch":
+            kwargs["steps_per_execution"] = max(1, min(_STEPS_PER_EXECUTION, steps))
+        self.model.compile(
+            optimizer=optimizer,
+            loss=[_StackedLoss(kind, name=f"{name}_loss")
+                  for kind, _, name in self.heads],
+            **kwargs,
+        )
+        if keras.backend.backend() == "tensorflow":
+            history = self.model.fit(
+                _tf_dataset(X, ys, batch_size, shuffle, seed), epochs=epochs,
+                shuffle=False, verbose=0,  # the pipeline shuffles
+            )
+        else:
+            history = self.model.fit(X, ys, batch_size=batch_size, epochs=epochs,
+                                     shuffle=shuffle, verbose=0)
+        return history.history
+
+    def forward(self, X):
+        """Outputs of every copy: a list with one (n_samples, K, width) array."""
+        X = np.asarray(X, dtype="float32")
+        chunks = []
+        for start in range(0, max(len(X), 1), _PREDICT_CHUNK):
+            out = self.model(X[start:start + _PREDICT_CHUNK], training=False)
+            if not isinstance(out, (list, tuple)):  # a one-output model
+                out = [out]
+            chunks.append([keras.ops.convert_to_numpy(o) for o in out])
+        return [np.concatenate([c[j] for c in chunks]) for j in range(len(self.heads))]
+
+    def finite_copies(self):
+        """Whether every weight of each copy is finite, shape (K,)."""
+        ok = np.ones(self.n_copies, dtype=bool)
+        for name in self.layer_names:
+            for v in self.model.get_layer(name).get_weights():
+                ok &= np.isfinite(v.reshape(self.n_copies, -1)).all(axis=1)
+        return ok
+
+    def copy_weights(self, k):
+        """Copy ``k``'s dense weights, ``{layer name: [kernel, bias]}``.
+
+        The layer names are those of the built-in network
+        (:func:`skweight._network.build_default_network`), so that
+        ``model.get_layer(name).set_weights(...)`` installs them there.
+        """
+        return {
+            name: [v[k] for v in self.model.get_layer(name).get_weights()]
+            for name in self.layer_names
+        }
+
+    def set_copy_weights(self, k, weights):
+        """Install ``{layer name: [kernel, bias]}`` as copy ``k``'s weights."""
+        for name, values in weights.items():
+            layer = self.model.get_layer(name)
+            current = layer.get_weights()
+            for v, new in zip(current, values, strict=True):
+                v[k] = new
+            layer.set_weights(current)

@@ -1,0 +1,53 @@
+"""The README's quick start runs as a script and prints what it computes."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def quick_start():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_quick_start_runs_as_a_script_and_prints(tmp_path):
+    # Fewer epochs than the README: the test checks that it runs and prints,
+    # not how well it learns.
+    code = quick_start()
+    assert "epochs=50" in code
+    script = tmp_path / "quick_start.py"
+    script.write_text(code.replace("epochs=50", "epochs=2"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    run = subprocess.run([sys.executable, str(script)], capture_output=True,
+                         text=True, cwd=tmp_path, env=env, timeout=900)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    # Labels of the three outputs for the first row, then island's weights.
+    assert re.match(r"\[\['(Adelie|Chinstrap|Gentoo)' '(Biscoe|Dream|Torgersen)' "
+                    r"'(female|male)'\]", lines[0])
+    assert re.match(r"\{'Biscoe': [\d.]+, 'Dream': [\d.]+, 'Torgersen': [\d.]+\}$",
+                    lines[3])
+    assert lines[-1].startswith("island balanced accuracy: ")
+
+
+def test_check_estimator_line_is_what_test_common_runs():
+    from test_common import ESTIMATORS
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("from sklearn.utils.estimator_checks import", 1)[1]
+    assert "est = WeightedMultiOutputClassifier(epochs=10, random_state=0)\n" in block
+    assert (
+        "check_estimator(est, expected_failed_checks=expected_failed_checks(est))"
+        in block
+    )
+    assert {type(est).__name__ for est in ESTIMATORS} == {
+        "WeightedMultiOutputClassifier", "DynamicWeightClassifier",
+        "WeightedMixedOutputEstimator",
+    }
+    assert all(est.epochs == 10 and est.random_state == 0 for est in ESTIMATORS[:2])

@@ -1,0 +1,209 @@
+"""WeightGridSearchCV: stacked copies train as separate fits, GridSearchCV's face."""
+
+import pickle
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold
+
+from skweight import (
+    DynamicWeightClassifier,
+    WeightedMixedOutputEstimator,
+    WeightedMultiOutputClassifier,
+)
+from skweight._network import build_default_network
+from skweight.metrics import per_output_scorers
+from skweight.model_selection import MultiOutputStratifiedKFold, WeightGridSearchCV
+
+TINY = {"model__hidden_layer_sizes": (8,), "random_state": 0}
+CV2 = MultiOutputStratifiedKFold(2)
+
+
+def _initial_weights(search, X, Y):
+    """The initial weights every copy starts from (a fixed random_state)."""
+    plan = search._plan(X, Y, {})
+    group = plan.groups[0]
+    untrained = search._train_group(
+        {**group, "params": {**group["params"], "epochs": 0}}, plan.Xc
+    )
+    return plan, group, untrained.copy_weights(0)
+
+
+def _network_from(weights, hidden_layer_sizes):
+    """A model callable: the built-in network, starting from ``weights``."""
+
+    def build(meta, **_routed):  # model__* options are fixed here
+        model = build_default_network(meta, hidden_layer_sizes=hidden_layer_sizes)
+        for name, values in weights.items():
+            model.get_layer(name).set_weights(values)
+        return model
+
+    return build
+
+
+def test_stacked_copy_trains_as_a_separate_fit(penguins_small):
+    """One copy and a separate network, same start, full batch: equal for 5 epochs."""
+    X, Y = penguins_small
+    est = WeightedMultiOutputClassifier(epochs=5, batch_size=-1, shuffle=False, **TINY)
+    grid = {"class_weight": [None, "balanced"], "loss_weights": [[1.0, 2.0, 0.5]]}
+    search = WeightGridSearchCV(est, grid, cv=CV2)
+    plan, group, start = _initial_weights(search, X, Y)
+    network = search._train_group(group, plan.Xc)
+    c = next(i for i, copy in enumerate(group["copies"])
+             if copy.candidate == 1 and copy.split == 1)
+    train, test = plan.splits[1]
+    separate = WeightedMultiOutputClassifier(
+        _network_from(start, (8,)), class_weight="balanced",
+        loss_weights=[1.0, 2.0, 0.5], epochs=5, batch_size=-1, shuffle=False,
+    ).fit(X.iloc[train], Y.iloc[train])
+    moved = 0.0
+    for name, values in network.copy_weights(c).items():
+        for mine, theirs, first in zip(
+            values, separate.model_.get_layer(name).get_weights(), start[name],
+            strict=True,
+        ):
+            np.testing.assert_allclose(mine, theirs, atol=1e-4, rtol=0)
+            moved = max(moved, np.abs(theirs - first).max())
+    assert moved > 1e-3  # training did move the weights
+    probas = [p[:, c] for p in network.forward(plan.Xc[test])]
+    for mine, theirs in zip(probas, separate.predict_proba(X.iloc[test]),
+                            strict=True):
+        np.testing.assert_allclose(mine[:, -1], theirs[:, -1], atol=1e-4)
+
+
+def test_agrees_with_grid_search_on_imbalanced_penguins(penguins):
+    """None vs "balanced" on the island output (163/123/47), mini-batches and
+    shuffling as usual: the same winner, mean scores within the fold-to-fold
+    spread, and GridSearchCV's cv_results_ keys.
+
+    Both searches start every fit from the same initial weights, so that the
+    comparison measures the training, not the luck of one draw of initial
+    weights (after 25 epochs a draw moves a score by up to 0.2).
+    """
+    X, Y = penguins
+    est = WeightedMultiOutputClassifier(epochs=25, model__hidden_layer_sizes=(16,),
+                                        random_state=2)
+    grid = {"class_weight": [None, "balanced"]}
+    kwargs = {"scoring": per_output_scorers("balanced_accuracy", ["island", "sex"]),
+              "refit": False, "cv": MultiOutputStratifiedKFold(3),
+              "return_train_score": True}
+    ours = WeightGridSearchCV(est, grid, **kwargs)
+    _, _, start = _initial_weights(ours, X, Y)
+    ours.fit(X, Y)
+    theirs = GridSearchCV(clone(est).set_params(model=_network_from(start, (16,))),
+                          grid, **kwargs).fit(X, Y)
+    assert sorted(ours.cv_results_) == sorted(theirs.cv_results_)
+    assert ours.cv_results_["params"] == theirs.cv_results_["params"]
+    assert ours.n_splits_ == theirs.n_splits_ == 3
+    assert ours.multimetric_ and sorted(ours.scorer_) == sorted(kwargs["scoring"])
+    assert ours.n_stacked_fits_ == 1
+    key = "balanced_accuracy_island"
+    mean_ours = ours.cv_results_[f"mean_test_{key}"]
+    mean_theirs = theirs.cv_results_[f"mean_test_{key}"]
+    assert np.argmax(mean_ours) == np.argmax(mean_theirs) == 1
+    spread = np.maximum(ours.cv_results_[f"std_test_{key}"],
+                        theirs.cv_results_[f"std_test_{key}"])
+    assert np.all(np.abs(mean_ours - mean_theirs) <= spread)
+
+
+def test_groups_and_mixed_outputs(penguins_small):
+    X, Y = penguins_small
+    y = Y[["species", "sex"]].assign(mass=X["body_mass_g"] / 1000.0)
+    X = X.drop(columns="body_mass_g")
+    est = WeightedMixedOutputEstimator(epochs=1, **TINY)
+    grid = {"class_weight": [None, "balanced"], "epochs": [1, 2]}
+    search = WeightGridSearchCV(est, grid, cv=2).fit(X, y)  # stratified on labels
+    assert search.n_stacked_fits_ == 2
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_estimator_.output_types_[2] == "regression"
+
+
+def test_dynamic_falls_back_to_separate_fits(penguins_small):
+    X, Y = penguins_small
+    est = DynamicWeightClassifier(epochs=1, **TINY)
+    search = WeightGridSearchCV(est, {"weighting": ["dwa"]}, cv=CV2,
+                                refit=False).fit(X, Y)
+    assert search.n_stacked_fits_ == 0
+    assert np.isfinite(search.cv_results_["split1_test_score"][0])
+
+
+def test_sample_weight_routed_and_pickled(penguins_small):
+    X, Y = penguins_small
+    est = WeightedMultiOutputClassifier(epochs=1, **TINY)
+    weight = np.where(Y["sex"] == "male", 2.0, 1.0)
+    search = WeightGridSearchCV(est, {"class_weight": [None, "balanced"]}, cv=CV2,
+                                scoring=per_output_scorers("accuracy", ["sex"]),
+                                refit="accuracy_sex")
+    search.fit(X, Y, sample_weight=weight)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_accuracy_sex"]))
+    assert type(search.best_estimator_) is WeightedMultiOutputClassifier
+    assert search.best_estimator_.class_weight == search.best_params_["class_weight"]
+    assert search.refit_time_ > 0
+    restored = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(restored.predict(X), search.predict(X))
+    assert restored.cv_results_["params"] == search.cv_results_["params"]
+
+
+@pytest.mark.parametrize(
+    "estimator, grid, error, match",
+    [
+        (WeightedMultiOutputClassifier(**TINY), {"class_weight": ["balance"]},
+         ValueError, "Got 'balance' instead"),
+        (WeightedMultiOutputClassifier(**TINY), {"loss_weights": [[1.0]]},
+         ValueError, "loss_weights.*Got 1"),
+        (WeightedMultiOutputClassifier(**TINY), {"nonsense": [1]}, ValueError,
+         "Invalid parameter nonsense"),
+        (WeightedMultiOutputClassifier(loss="mse", **TINY), {}, ValueError,
+         "cannot reproduce loss='mse'"),
+        (WeightedMultiOutputClassifier(validation_split=0.2, **TINY), {},
+         ValueError, "cannot reproduce validation_split=0.2"),
+        (WeightedMultiOutputClassifier(optimizer__clipnorm=1.0, **TINY), {},
+         ValueError, "clipnorm"),
+        (WeightedMultiOutputClassifier(
+            lambda meta: build_default_network(meta), **TINY), {},
+         ValueError, "only the built-in network"),
+        (WeightedMultiOutputClassifier(**TINY), {"model__hidden_layer_sizes": [(0,)]},
+         ValueError, "hidden_layer_sizes"),
+        (GridSearchCV, {}, TypeError, "estimator must be a skweight estimator"),
+    ],
+)
+def test_bad_input_refused_before_training(penguins_small, monkeypatch, estimator,
+                                           grid, error, match):
+    X, Y = penguins_small
+    if estimator is GridSearchCV:
+        estimator = GridSearchCV(WeightedMultiOutputClassifier(), {})
+    epochs = []
+    original = keras.Model.fit
+
+    def recording_fit(self, *args, **kwargs):  # a spy: Keras still trains
+        epochs.append(kwargs.get("epochs"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", recording_fit)
+    search = WeightGridSearchCV(estimator, grid, cv=CV2)
+    with pytest.raises(error, match=match):
+        search.fit(X, Y)
+    assert not any(epochs)  # at most initialize's zero-epoch build ran
+    assert not hasattr(search, "cv_results_")
+
+
+def test_fold_without_a_class_is_refused(penguins_small):
+    X, Y = penguins_small
+    order = np.argsort(Y["species"].to_numpy(), kind="stable")
+    with pytest.raises(ValueError, match="has no sample of class"):
+        WeightGridSearchCV(WeightedMultiOutputClassifier(**TINY),
+                           {"class_weight": [None]}, cv=KFold(2)).fit(
+            X.iloc[order], Y.iloc[order]
+        )
+
+
+def test_single_output_y_and_default_cv(penguins_small):
+    X, Y = penguins_small
+    est = WeightedMultiOutputClassifier(epochs=1, **TINY)
+    search = WeightGridSearchCV(est, {"class_weight": [None, "balanced"]},
+                                scoring="balanced_accuracy").fit(X, Y["island"])
+    assert search.n_splits_ == 5  # StratifiedKFold(5)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.predict(X.iloc[:2]).shape == (2,)

@@ -1,0 +1,201 @@
+"""The graph training loop (skweight/_trainer.py) against Keras' own fit.
+
+Each comparison trains the same network twice from the same initial weights
+(same ``random_state``) over the same batches (``shuffle=False``): once
+through the graph loop, once through ``Model.fit`` (forced by making the loop
+report itself unsupported, which is how any unsupported request reaches Keras).
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from skweight import DynamicWeightClassifier, WeightedMultiOutputClassifier, _trainer
+from skweight._callbacks import StopOnNonFiniteLoss
+
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="the graph loop is TensorFlow's; other backends use Keras' fit",
+)
+
+SMALL = {"model__hidden_layer_sizes": (8,), "random_state": 0, "shuffle": False}
+
+
+def _fit_both(monkeypatch, make, X, Y, **fit_params):
+    ours = make().fit(X, Y, **fit_params)
+    with monkeypatch.context() as m:
+        m.setattr(_trainer, "unsupported", lambda *a, **k: "forced in a test")
+        theirs = make().fit(X, Y, **fit_params)
+    return ours, theirs
+
+
+def _assert_same_fit(ours, theirs):
+    assert list(ours.history_) == list(theirs.history_)
+    for key in theirs.history_:
+        np.testing.assert_allclose(ours.history_[key], theirs.history_[key],
+                                   rtol=1e-5, atol=1e-6, err_msg=key)
+    for a, b in zip(ours.model_.get_weights(), theirs.model_.get_weights(),
+                    strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_same_losses_as_keras_fit_with_per_output_weights(monkeypatch,
+                                                          penguins_small):
+    """Class weights, 2-D sample weights, loss weights, a short last batch."""
+    X, Y = penguins_small
+    sw = np.random.default_rng(0).uniform(0.2, 2.0, size=Y.shape)
+
+    def make():
+        return WeightedMultiOutputClassifier(
+            class_weight=["balanced", None, "sqrt_inverse"],
+            loss_weights=[1.0, 0.5, 2.0], epochs=4, batch_size=50, **SMALL,
+        )
+
+    ours, theirs = _fit_both(monkeypatch, make, X, Y, sample_weight=sw)
+    assert set(ours.history_) == {"loss", "species_loss", "island_loss",
+                                  "sex_loss"}
+    assert len(ours.history_["loss"]) == 4
+    _assert_same_fit(ours, theirs)
+
+
+def test_same_losses_and_metrics_single_output(monkeypatch, penguins_small):
+    X, Y = penguins_small
+
+    def make():
+        return WeightedMultiOutputClassifier(
+            class_weight="balanced", metrics=["accuracy"], epochs=3,
+            batch_size=32, **SMALL,
+        )
+
+    ours, theirs = _fit_both(monkeypatch, make, X, Y["island"])
+    assert "accuracy" in ours.history_
+    _assert_same_fit(ours, theirs)
+
+
+def test_warm_start_continues_like_keras(monkeypatch, penguins_small):
+    """The optimizer's state comes back from the loop: a second fit goes on."""
+    X, Y = penguins_small
+
+    def make():
+        return WeightedMultiOutputClassifier(epochs=2, warm_start=True,
+                                             batch_size=40, **SMALL)
+
+    def twice(est):
+        return est.fit(X, Y).fit(X, Y)
+
+    ours = twice(make())
+    with monkeypatch.context() as m:
+        m.setattr(_trainer, "unsupported", lambda *a, **k: "forced in a test")
+        theirs = twice(make())
+    assert len(ours.history_["loss"]) == 4
+    _assert_same_fit(ours, theirs)
+
+
+def test_traced_once_for_folds_of_one_architecture(penguins):
+    """Fits on other rows reuse the traced loop and give what a fresh one gives
+    (the standardisation constants are the new data's)."""
+    X, Y = penguins
+    halves = [(X.iloc[i::2], Y.iloc[i::2]) for i in (0, 1)]
+
+    def fit(Xs, Ys):
+        return WeightedMultiOutputClassifier(epochs=2, **SMALL).fit(Xs, Ys)
+
+    _trainer._cache.clear()
+    fit(*halves[0])
+    (runner,) = _trainer._cache.values()
+    reused = fit(*halves[1])
+    assert runner._run.experimental_get_tracing_count() == 1
+    _trainer._cache.clear()
+    fresh = fit(*halves[1])
+    assert reused.history_ == fresh.history_
+    for a, b in zip(reused.predict_proba(X), fresh.predict_proba(X), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_learning_rate_schedule_applies_at_epoch_begin(monkeypatch,
+                                                     penguins_small):
+    """A callback that changes the optimizer before an epoch, as under Keras."""
+    X, Y = penguins_small
+
+    def make():
+        schedule = keras.callbacks.LearningRateScheduler(
+            lambda epoch, lr: 0.05 / (epoch + 1)
+        )
+        return WeightedMultiOutputClassifier(epochs=3, batch_size=40,
+                                             callbacks=[schedule], **SMALL)
+
+    ours, theirs = _fit_both(monkeypatch, make, X, Y)
+    assert float(ours.model_.optimizer.learning_rate) == pytest.approx(0.05 / 3)
+    _assert_same_fit(ours, theirs)
+
+
+class _Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.logs, self.kernels = [], []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.logs.append(dict(logs))
+        self.kernels.append(keras.ops.convert_to_numpy(self.model.layers[-1].kernel))
+
+
+def test_epoch_callbacks_see_logs_and_current_network(penguins_small):
+    X, Y = penguins_small
+    recorder = _Recorder()
+    stopper = keras.callbacks.EarlyStopping(monitor="loss", min_delta=10.0,
+                                            patience=1)
+    clf = WeightedMultiOutputClassifier(
+        epochs=20, callbacks=[recorder, stopper], **SMALL
+    ).fit(X, Y)
+    # min_delta=10 never counts as progress: stops after patience + 1 epochs.
+    assert len(clf.history_["loss"]) == len(recorder.logs) == 2
+    assert [r["loss"] for r in recorder.logs] == clf.history_["loss"]
+    np.testing.assert_array_equal(recorder.kernels[-1],
+                                  clf.model_.layers[-1].kernel)
+    assert not np.array_equal(recorder.kernels[0], recorder.kernels[1])
+
+
+class _BatchCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+def test_requests_the_loop_cannot_honour_go_to_keras(penguins_small):
+    X, Y = penguins_small
+    counter = _BatchCounter()
+    clf = WeightedMultiOutputClassifier(
+        epochs=2, batch_size=60, callbacks=[counter], **SMALL
+    ).fit(X, Y)
+    assert counter.batches >= 2  # Keras ran the batch hooks
+    clf = WeightedMultiOutputClassifier(
+        epochs=2, validation_split=0.25, **SMALL
+    ).fit(X, Y)
+    assert "val_loss" in clf.history_
+
+
+def test_unsupported_names_its_reason(penguins_small):
+    X, Y = penguins_small
+    clf = WeightedMultiOutputClassifier(epochs=1, **SMALL).fit(X, Y)
+    model, ok = clf.model_, [StopOnNonFiniteLoss(clf.output_names_)]
+
+    def why(callbacks=ok, run_eagerly=False, **fit_args):
+        return _trainer.unsupported(model, callbacks=callbacks,
+                                    fit_args=fit_args, run_eagerly=run_eagerly)
+
+    assert why(batch_size=32, epochs=3, shuffle=True) is None
+    assert why(verbose=1) == "verbose > 0"
+    assert why(validation_split=0.1) == "validation_split > 0"
+    assert why(run_eagerly=True) == "run_eagerly=True"
+    assert why(steps_per_epoch=2) == "fit argument(s) ['steps_per_epoch']"
+    assert why(callbacks=[_BatchCounter()]) == (
+        "callback _BatchCounter has batch-level hooks"
+    )
+    # Dynamic weighting trains a model with its own compute_loss: Keras' fit.
+    dyn = DynamicWeightClassifier(epochs=1, **SMALL).fit(X, Y)
+    reason = _trainer.unsupported(dyn._trainer[1], callbacks=ok, fit_args={},
+                                  run_eagerly=False)
+    assert reason == "model overrides compute_loss"
