@@ -20,6 +20,7 @@ What depends on the kind of outputs lives in :mod:`skweight._outputs`; the
 estimators say which kinds they have (:meth:`_encode_targets`).
 """
 
+import copy
 import dataclasses
 import inspect
 from collections import defaultdict
@@ -49,14 +50,21 @@ from skweight._model_state import (
     optimizer_params,
 )
 from skweight._network import build_default_network
-from skweight._outputs import check_loss_names
+from skweight._outputs import NAMED_LOSSES, check_loss_names
 from skweight._scikeras_compat import (
     SkweightWrapper,
     builder_takes,
     route_params,
     seeded,
 )
-from skweight._targets import layer_names, split_target_columns
+from skweight._targets import (
+    TargetColumns,
+    discount_missing,
+    fill_missing_labels,
+    layer_names,
+    present_labels,
+    split_target_columns,
+)
 from skweight._validation import (
     check_parameter,
     did_you_mean,
@@ -123,6 +131,19 @@ class _FeatureProbe(BaseEstimator):
     """Receives ``n_features_in_``/``feature_names_in_`` from scikit-learn's
     ``validate_data`` during the checks, so the estimator itself changes only
     at commit."""
+
+
+def _named_loss_entries(loss):
+    """Where ``loss`` names a skweight loss: list indices or dict keys (for a
+    single name, ``[None]``); empty when it names none."""
+    if isinstance(loss, str):
+        return [None] if loss in NAMED_LOSSES else []
+    if isinstance(loss, Mapping):
+        return [k for k, v in loss.items() if isinstance(v, str) and v in NAMED_LOSSES]
+    if isinstance(loss, (list, tuple)):
+        return [k for k, v in enumerate(loss)
+                if isinstance(v, str) and v in NAMED_LOSSES]
+    return []
 
 
 def _never(_):
@@ -293,6 +314,7 @@ class BaseWeightedEstimator(SkweightWrapper):
             check_parameter(name, getattr(self, f"fit__{name}", getattr(self, name)))
         check_parameter("random_state", self.random_state)
         check_parameter("loss", self.loss)
+        check_parameter("missing_labels", self.missing_labels)
 
     def _check_fit_kwargs(self, fit_kwargs):
         """Check the keyword arguments of ``fit`` (they go to Keras' fit)."""
@@ -331,6 +353,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         targets = split_target_columns(y)
         check_consistent_length(X, targets.columns[0])
         names, single = targets.names, targets.ndim == 1
+        targets, present = self._missing_labels(targets)
         layers = layer_names(names)
         # The structure of loss is checked now, its entries at compile time. A
         # user model's output names are known once it is built: a dict loss
@@ -338,9 +361,19 @@ class BaseWeightedEstimator(SkweightWrapper):
         if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
             per_output(self.loss, names, param="loss", aliases=layers)
         outputs, codes, labels = self._encode_targets(targets, layers)
+        if present is not None:
+            # Class counts (for class-weight strategies and the logit-adjusted
+            # loss's priors) over the labelled samples only.
+            labels = [None if lab is None else discount_missing(lab, p)
+                      for lab, p in zip(labels, present, strict=True)]
+        outputs.record_counts(labels)
         entries = self._class_weight_entries(outputs, single)
         sw = check_output_sample_weight(sample_weight, targets.n_samples,
                                         targets.n_outputs, names=names)
+        if present is not None:
+            # A missing label weighs 0 for its own output only.
+            mask = np.column_stack(present).astype(np.float64)
+            sw = mask if sw is None else sw * mask
         loss_weights = resolve_loss_weights(self.loss_weights, names)
         weights, per_class = weigh_outputs(entries, labels, sw, names)
         if all(w is None for w in weights):
@@ -359,6 +392,9 @@ class BaseWeightedEstimator(SkweightWrapper):
             "output_layer_names_": layers,
             "y_ndim_": targets.ndim,
             "target_type_": outputs.target_type,
+            "n_labelled_": (np.full(targets.n_outputs, targets.n_samples)
+                            if present is None
+                            else np.array([p.sum() for p in present])),
             "_outputs_": outputs,
             **outputs.fitted_state(per_class, single),
             **self._target_state(outputs, y),
@@ -367,6 +403,24 @@ class BaseWeightedEstimator(SkweightWrapper):
         if hasattr(probe, "feature_names_in_"):
             state["feature_names_in_"] = probe.feature_names_in_
         return Prepared(X, codes, weights, loss_weights, state)
+
+    def _missing_labels(self, targets):
+        """``(targets, present)``: with ``missing_labels="mask"``, missing labels
+        replaced by placeholders and where the labels are (None when every
+        label is there); with ``"raise"``, a ValueError for a missing label."""
+        present = [present_labels(col) for col in targets.columns]
+        if all(p.all() for p in present):
+            return targets, None
+        if self.missing_labels == "raise":
+            name, p = next((n, p) for n, p in zip(targets.names, present,
+                                                  strict=True) if not p.all())
+            raise ValueError(
+                f"y column {name!r} has missing labels (NaN, None or pd.NA). Set "
+                "missing_labels='mask' to train each output on its labelled "
+                f"samples only. Got {(~p).sum()} missing value(s) instead."
+            )
+        columns, present = fill_missing_labels(targets.columns, targets.names)
+        return TargetColumns(columns, targets.names, targets.ndim), present
 
     def _check_warm_start(self, state):
         check_warm_start(vars(self), state)
@@ -429,13 +483,42 @@ class BaseWeightedEstimator(SkweightWrapper):
             )
         return model
 
+    def _get_compile_kwargs(self):
+        # scikeras looks loss names up in Keras, which does not know skweight's
+        # "logit_adjusted": those entries, and the loss__* options that go to
+        # them, are kept from it and built per output by
+        # OutputSet.compile_losses, with each output's class priors.
+        loss = self.loss
+        named = _named_loss_entries(loss)
+        if not named:
+            return super()._get_compile_kwargs()
+        proxy = copy.copy(self)
+        proxy.__dict__ = {k: v for k, v in self.__dict__.items()
+                          if not k.startswith("loss__")}
+        if isinstance(loss, str):
+            proxy.loss = None
+        elif isinstance(loss, Mapping):
+            proxy.loss = {k: None if k in named else v for k, v in loss.items()}
+        else:
+            proxy.loss = [None if k in named else v for k, v in enumerate(loss)]
+        kwargs = super(BaseWeightedEstimator, proxy)._get_compile_kwargs()
+        converted = kwargs["loss"]
+        if isinstance(loss, str):
+            kwargs["loss"] = loss
+        else:
+            for key in named:
+                converted[key] = loss[key]
+        return kwargs
+
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
         check_loss_names(self.loss)
         kwargs = self._get_compile_kwargs()
         if model is not None:
+            options = route_params(self.get_params(), destination="loss",
+                                   pass_filter=set(), strict=True)
             loss, loss_weights, metrics = meta["_outputs_"].compile_losses(
-                model, kwargs.get("loss"), loss_weights)
+                model, kwargs.get("loss"), loss_weights, loss_options=options)
             kwargs["loss"] = loss
             if metrics:
                 kwargs["weighted_metrics"] = [

@@ -79,6 +79,12 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         Weight of each output's loss in the optimised total
         ``sum_k loss_weights[k] * loss_k``; a list with one float >= 0 per output
         or ``{output_name: float}`` (outputs not named weigh 1).
+    missing_labels : {"raise", "mask"}, default="raise"
+        What a missing label (NaN, None, ``pd.NA``) in ``y`` means. ``"raise"``
+        refuses it. ``"mask"`` gives that sample zero weight for that output
+        alone: the sample still trains the other outputs, class-weight
+        strategies count only the labelled samples, and ``n_labelled_`` gives
+        each output's labelled count. An output with no label left is refused.
     optimizer : str, keras.optimizers.Optimizer or class, default="adam"
         As in scikeras; routed parameters as ``optimizer__learning_rate``.
     loss : None, str, keras.losses.Loss, list or dict, default=None
@@ -142,6 +148,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         derived from ``output_names_``).
     class_weight_ : dict, or list of (dict or None), or None
         The per-class weights actually used.
+    n_labelled_ : ndarray of shape (n_outputs,)
+        The number of labelled samples of each output (all of them unless
+        ``missing_labels="mask"`` met missing labels).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of str
@@ -167,6 +176,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         *,
         class_weight=None,
         loss_weights=None,
+        missing_labels="raise",
         optimizer="adam",
         loss=None,
         metrics=None,
@@ -201,6 +211,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         )
         self.class_weight = class_weight
         self.loss_weights = loss_weights
+        self.missing_labels = missing_labels
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -196,6 +196,7 @@ n_features_in_, feature_names_in_
         output_types=None,
         class_weight=None,
         loss_weights=None,
+        missing_labels="raise",
         optimizer="adam",
         loss=None,
         metrics=None,
@@ -230,6 +231,7 @@ n_features_in_, feature_names_in_
         )
         self.class_weight = class_weight
         self.loss_weights = loss_weights
+        self.missing_labels = missing_labels
         self.output_types = output_types
 
     def __sklearn_tags__(self):

@@ -31,6 +31,9 @@ __all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput",
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
+# Loss names skweight builds itself, per output, from what fit learnt.
+LOGIT_ADJUSTED = "logit_adjusted"
+NAMED_LOSSES = (LOGIT_ADJUSTED,)
 
 
 class ClassificationOutput:
@@ -44,6 +47,12 @@ class ClassificationOutput:
         self.classes = classes
         # The dtype of predicted labels, when not that of the classes.
         self.label_dtype = None
+        self.counts = None
+
+    @property
+    def prior(self):
+        """Each class's share of the labelled training samples."""
+        return self.counts / self.counts.sum()
 
     @classmethod
     def encode(cls, column, name, layer_name):
@@ -83,11 +92,28 @@ class ClassificationOutput:
             return keras.utils.to_categorical(codes, width).astype(np.float32)
         return codes.astype(np.int32)
 
+    def named_loss(self, name, options):
+        """The loss ``name`` (``"logit_adjusted"``) with this output's priors."""
+        from skweight.losses import LogitAdjustedCrossentropy
+
+        unknown = sorted(set(options) - {"tau"})
+        if unknown:
+            raise ValueError(
+                f"loss__{unknown[0]} is not an option of loss={name!r}. Got "
+                f"loss__{unknown[0]}={options[unknown[0]]!r} instead; its options "
+                "are ['tau']."
+            )
+        return LogitAdjustedCrossentropy(prior=self.prior, **options)
+
     def proba(self, raw):
         p = np.asarray(raw, dtype=np.float64)
         if p.ndim == 1:
             p = p[:, None]
-        return np.hstack([1.0 - p, p]) if p.shape[1] == 1 else p
+        if p.shape[1] == 1:
+            return np.hstack([1.0 - p, p])
+        # A float32 softmax misses a sum of 1 by more than scikit-learn's
+        # probability checks (log_loss, brier_score_loss) allow.
+        return p / p.sum(axis=1, keepdims=True)
 
     def decode(self, raw):
         labels = self.classes[np.argmax(self.proba(raw), axis=1)]
@@ -140,6 +166,13 @@ class RegressionOutput:
     def keras_target(self, codes, width, loss=None):
         return codes.astype(np.float32).reshape(-1, 1)
 
+    def named_loss(self, name, options):
+        raise ValueError(
+            f"loss={name!r} applies to classification outputs. Got it for the "
+            f"regression output {self.name!r} instead; give that output its own "
+            "loss in a list or a dict."
+        )
+
     def proba(self, raw):
         return None
 
@@ -184,7 +217,7 @@ def check_loss_names(loss):
     else:
         named = []
     for where, entry in named:
-        if not isinstance(entry, str):
+        if not isinstance(entry, str) or entry in NAMED_LOSSES:
             continue
         try:
             keras.losses.get(entry)
@@ -237,6 +270,12 @@ class OutputSet:
     def layer_names(self):
         return [o.layer_name for o in self.outputs]
 
+    def record_counts(self, labels):
+        """Keep each classification output's class counts (``LabelCodes``)."""
+        for output, lab in zip(self.outputs, labels, strict=True):
+            if lab is not None:
+                output.counts = np.asarray(lab.counts)
+
     # ------------------------------------------------------------ the model
     def bind(self, model):
         """Decide the layout for ``model`` (once), after checking its outputs."""
@@ -258,13 +297,25 @@ class OutputSet:
             output.check_width(width, out.name)
         return self
 
-    def compile_losses(self, model, user_loss, loss_weights):
+    def compile_losses(self, model, user_loss, loss_weights, loss_options=None):
         """``(loss, loss_weights, weighted_metrics)`` for ``model.compile``.
 
         ``user_loss`` takes every per-output form (:func:`per_output`); outputs
-        it leaves out (None entries, names not given) get their default loss.
+        it leaves out (None entries, names not given) get their default loss,
+        and entries naming a skweight loss (``"logit_adjusted"``) are built
+        with the output's class priors and ``loss_options`` (``loss__*``).
         """
         if self.packed:
+            given = (user_loss.values() if isinstance(user_loss, dict)
+                     else user_loss if isinstance(user_loss, (list, tuple))
+                     else [user_loss])
+            named = [e for e in given if isinstance(e, str) and e in NAMED_LOSSES]
+            if named:
+                raise ValueError(
+                    f"loss={named[0]!r} needs one output per label: set "
+                    "model__label_layout='heads' for a multilabel y. Got the "
+                    "packed single-layer layout instead."
+                )
             # One (n, L) output: the loss weights go into the packed loss, and a
             # metric logs "<label>_loss" per label as separate heads would.
             metrics = [PerLabelLoss(self.layer_names)]
@@ -276,7 +327,10 @@ class OutputSet:
         entries = per_output(user_loss, self.names, param="loss",
                              aliases=_output_names(model, self.layer_names))
         losses = [
-            output.default_loss(width) if entry is None else entry
+            output.default_loss(width) if entry is None
+            else output.named_loss(entry, loss_options or {})
+            if isinstance(entry, str) and entry in NAMED_LOSSES
+            else entry
             for output, width, entry in zip(self.outputs, widths, entries,
                                             strict=True)
         ]

@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
 
-__all__ = ["LabelCodes", "TargetColumns", "encode_labels", "split_target_columns"]
+__all__ = [
+    "LabelCodes",
+    "TargetColumns",
+    "discount_missing",
+    "encode_labels",
+    "fill_missing_labels",
+    "present_labels",
+    "split_target_columns",
+]
 
 # Integer labels whose range is at most this many times the number of samples
 # are counted with a bincount lookup table instead of a sort.
@@ -44,6 +52,57 @@ class TargetColumns:
     @property
     def n_samples(self):
         return len(self.columns[0])
+
+
+def present_labels(column):
+    """Boolean mask of the entries of a label column that are not missing
+    (missing: NaN, None, ``pd.NA``, ``NaT``)."""
+    return ~pd.isna(np.asarray(column))
+
+
+def fill_missing_labels(columns, names, *, param="y"):
+    """Missing labels replaced by placeholders, and where the labels are.
+
+    Each missing entry of a column becomes a copy of that column's first
+    labelled value, so that the column encodes as usual; ``fit`` gives the
+    placeholders zero weight and :func:`discount_missing` takes them out of the
+    class counts. The caller's columns are not modified.
+
+    Returns
+    -------
+    filled : list of ndarray
+        The columns, with placeholders.
+    present : list of ndarray of bool
+        Per output, which samples are labelled.
+    """
+    filled, present = [], []
+    for column, name in zip(columns, names, strict=True):
+        column = np.asarray(column)
+        mask = present_labels(column)
+        if not mask.any():
+            raise ValueError(
+                f"{param} column {name!r} has no labels left: every value is "
+                "missing (NaN, None or pd.NA), and an output needs labelled "
+                f"samples to train on. Got {len(mask)} missing value(s) instead."
+            )
+        if not mask.all():
+            column = column.copy()
+            column[~mask] = column[np.argmax(mask)]
+            if column.dtype.kind == "f" and np.all(column == np.round(column)):
+                # Integer labels stored as floats only to hold NaN (pandas does
+                # this): back to integers, the labels the user gave.
+                column = column.astype(np.int64)
+        filled.append(column)
+        present.append(mask)
+    return filled, present
+
+
+def discount_missing(labels, present):
+    """``labels`` with class counts over the labelled samples only."""
+    if present.all():
+        return labels
+    counts = np.bincount(labels.codes[present], minlength=len(labels.classes))
+    return LabelCodes(labels.classes, counts, labels._keys, labels._key_to_class)
 
 
 def split_target_columns(y, *, param="y"):

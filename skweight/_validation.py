@@ -121,6 +121,13 @@ def _check_loss(value, name):
     )
 
 
+def _check_missing_labels(value, name):
+    if not (isinstance(value, str) and value in ("raise", "mask")):
+        raise ValueError(
+            f"{name} must be 'raise' or 'mask'. Got {describe(value)} instead."
+        )
+
+
 # One checker per plain parameter; the per-output ones (class_weight,
 # loss_weights, loss entries) are checked against the outputs of y by
 # ``per_output`` and their own resolvers.
@@ -131,6 +138,7 @@ PARAMETER_CONSTRAINTS = {
     "validation_split": _check_validation_split,
     "random_state": check_random_state_param,
     "loss": _check_loss,
+    "missing_labels": _check_missing_labels,
 }
 
 

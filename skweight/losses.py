@@ -1,4 +1,4 @@
-"""Class-weighted Keras losses.
+"""Class-weighted and logit-adjusted Keras losses.
 
 Class weights can reach a Keras model in two ways that give the same loss:
 
@@ -22,6 +22,10 @@ labels), so per-class weights are given as a sequence in that order.
 batch's own class counts, as some PyTorch code does; see its notes for when
 that helps and when it hurts.
 
+:class:`LogitAdjustedCrossentropy` (Menon et al., ICLR 2021) reaches balanced
+decisions another way: it adds ``tau * log prior`` to the scores inside the
+loss, so that the network's own outputs are the balanced scores.
+
 Every loss here is registered with Keras (package ``"skweight"``), so a model
 compiled with one saves to and loads from a ``.keras`` file once
 ``skweight.losses`` has been imported.
@@ -41,6 +45,7 @@ from skweight._weights import _check_real  # noqa: E402
 
 __all__ = [
     "BatchBalancedCrossentropy",
+    "LogitAdjustedCrossentropy",
     "SparseCategoricalFocalCrossentropy",
     "WeightedBinaryCrossentropy",
     "WeightedSparseCategoricalCrossentropy",
@@ -414,4 +419,117 @@ class BatchBalancedCrossentropy(keras.losses.Loss):
         config.update(
             power=self.power, smoothing=self.smoothing, from_logits=self.from_logits
         )
+        return config
+
+
+def _check_prior(prior):
+    """Class priors as a list of floats summing to 1, checked."""
+    if isinstance(prior, (str, dict)) or not np.iterable(prior):
+        raise TypeError(
+            "prior must be a sequence of class frequencies, indexed by class code "
+            f"(the order of the estimator's classes_). Got {prior!r} instead."
+        )
+    try:
+        values = np.asarray(prior, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"prior must be a sequence of numbers. Got {prior!r} instead."
+        ) from None
+    if values.ndim != 1 or values.size < 2:
+        raise ValueError(
+            "prior must be a 1-D sequence with one frequency per class (at least "
+            f"2). Got shape {values.shape} instead."
+        )
+    if not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError(
+            f"prior must be finite and > 0. Got {values.tolist()} instead."
+        )
+    return (values / values.sum()).tolist()
+
+
+@_register
+class LogitAdjustedCrossentropy(keras.losses.Loss):
+    """Logit-adjusted cross-entropy (Menon et al., ICLR 2021).
+
+    The cross-entropy of ``softmax(f + tau * log prior)``, where ``f`` are the
+    network's scores (logits, or the log of its probabilities). A network
+    trained with it learns scores in which the common classes have lost their
+    head start: ``argmax f`` approximates the balanced decision (the one that
+    maximises balanced accuracy) for ``tau = 1``, while
+    ``softmax(f + tau * log prior)`` estimates the class probabilities on the
+    training distribution. ``tau = 1`` is the balanced softmax of Ren et al.
+    (NeurIPS 2020); ``tau = 0`` is the plain cross-entropy.
+
+    The output's width picks the form: ``k`` units are a softmax (sparse
+    categorical targets, codes ``0 .. k - 1``), one unit a sigmoid (0/1
+    targets), whose logit is shifted by ``tau * log(prior[1] / prior[0])``.
+    With probabilities as ``y_pred`` the scores are their logarithms
+    (``log p``; ``log p - log(1 - p)`` for a sigmoid), clipped away from 0 and
+    1 as Keras clips its own cross-entropy.
+
+    Parameters
+    ----------
+    prior : sequence of float
+        Each class's frequency in the training data (or counts: they are
+        normalised), in class-code order (the estimator's ``classes_``); two
+        entries for a sigmoid output.
+    tau : float, default=1.0
+        Strength of the adjustment, >= 0.
+    from_logits : bool, default=False
+        Whether ``y_pred`` holds logits rather than probabilities.
+    reduction : str, default="sum_over_batch_size"
+    name : str, default="logit_adjusted_crossentropy"
+    dtype : str or None, default=None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skweight.losses import LogitAdjustedCrossentropy
+    >>> loss = LogitAdjustedCrossentropy(prior=[0.8, 0.2], tau=1.0)
+    >>> y_pred = np.array([[0.5, 0.5]])
+    >>> # softmax(log 0.5 + log [0.8, 0.2]) = [0.8, 0.2]: -log 0.2 for class 1
+    >>> round(float(loss(np.array([1]), y_pred)), 4)
+    1.6094
+    """
+
+    def __init__(
+        self,
+        prior,
+        tau=1.0,
+        from_logits=False,
+        reduction="sum_over_batch_size",
+        name="logit_adjusted_crossentropy",
+        dtype=None,
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.prior = _check_prior(prior)
+        self.tau = _non_negative(tau, "tau")
+        self.from_logits = bool(from_logits)
+
+    def call(self, y_true, y_pred):
+        width = y_pred.shape[-1]
+        n_classes = 2 if width == 1 else width
+        if width is not None and n_classes != len(self.prior):
+            raise ValueError(
+                f"prior must have one entry per class of the output ({n_classes}). "
+                f"Got {len(self.prior)} instead."
+            )
+        log_prior = ops.log(ops.convert_to_tensor(self.prior, dtype=y_pred.dtype))
+        eps = keras.config.epsilon()
+        if width == 1:
+            if self.from_logits:
+                logits = y_pred
+            else:
+                p = ops.clip(y_pred, eps, 1.0 - eps)
+                logits = ops.log(p) - ops.log(1.0 - p)
+            logits = logits + self.tau * (log_prior[1] - log_prior[0])
+            y_true, pos, neg = _binary_terms(y_true, logits, True)
+            return ops.mean(y_true * pos + (1.0 - y_true) * neg, axis=-1)
+        scores = y_pred if self.from_logits else ops.log(ops.clip(y_pred, eps, 1.0))
+        ce, _ = _sparse_ce(y_true, scores + self.tau * log_prior, True)
+        return ce
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(prior=self.prior, tau=self.tau, from_logits=self.from_logits)
         return config

@@ -3,7 +3,8 @@
 scikit-learn's scorers see a multi-output estimator as a whole (``score`` is
 subset accuracy); these evaluate a single output, by index or by name, so that
 ``cross_val_score``, ``cross_validate`` and ``GridSearchCV(refit=...)`` can
-score and select per output. A regression output of
+score and select per output. Rows whose label is missing (NaN, None,
+``pd.NA``) for the scored output are left out of its score. A regression output of
 :class:`~skweight.WeightedMixedOutputEstimator` is seen as a regressor, so that
 ``"r2"`` or ``"neg_mean_squared_error"`` score it.
 """
@@ -11,16 +12,17 @@ score and select per output. A regression output of
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
 
 from skweight._report import (
     PerOutputConfusionMatrixDisplay,
     per_output_report,
     plot_loss_weights,
 )
-from skweight._targets import resolve_output, split_target_columns
+from skweight._targets import present_labels, resolve_output, split_target_columns
+from skweight._views import _OutputView, _RegressionOutputView
 
 __all__ = [
     "PerOutputConfusionMatrixDisplay",
@@ -29,58 +31,6 @@ __all__ = [
     "per_output_scorers",
     "plot_loss_weights",
 ]
-
-
-class _OutputView(ClassifierMixin, BaseEstimator):
-    """A fitted multi-output classifier seen as a classifier of one output."""
-
-    def __init__(self, estimator, index):
-        self.estimator = estimator
-        self.index = index
-
-    @property
-    def classes_(self):
-        est = self.estimator
-        return est.classes_ if est.y_ndim_ == 1 else est.classes_[self.index]
-
-    def _pick(self, values):
-        return values if self.estimator.y_ndim_ == 1 else values[self.index]
-
-    def predict(self, X):
-        return _predict_output(self.estimator, X, self.index)
-
-    def predict_proba(self, X):
-        return self._pick(self.estimator.predict_proba(X))
-
-
-class _RegressionOutputView(RegressorMixin, BaseEstimator):
-    """A fitted mixed-output estimator seen as a regressor of one output."""
-
-    def __init__(self, estimator, index):
-        self.estimator = estimator
-        self.index = index
-
-    def predict(self, X):
-        return _predict_output(self.estimator, X, self.index)
-
-
-def _predict_output(estimator, X, index):
-    """Output ``index`` of the public ``predict``, in that output's own dtype.
-
-    A column of ``predict``'s array is object when the outputs' kinds differ
-    (labels beside floats), which metrics refuse: it is cast back to the
-    output's classes' dtype (floats for a regression output).
-    """
-    predicted = estimator.predict(X)
-    if estimator.y_ndim_ == 1:
-        return np.asarray(predicted)
-    column = (predicted.iloc[:, index] if hasattr(predicted, "iloc")
-              else np.asarray(predicted)[:, index])
-    column = np.asarray(column)
-    types = getattr(estimator, "output_types_", None)
-    if types is not None and types[index] == "regression":
-        return column.astype(np.float64)
-    return column.astype(estimator.classes_[index].dtype)
 
 
 class _OutputScorer:
@@ -124,9 +74,22 @@ class _OutputScorer:
             if types is not None and types[index] == "regression"
             else _OutputView(estimator, index)
         )
+        column = targets.columns[index]
+        labelled = present_labels(column)
+        if not labelled.all():
+            # Rows whose label is missing for this output say nothing about it.
+            if not labelled.any():
+                raise ValueError(
+                    f"y column {names[index]!r} has no labels to score: every "
+                    "value is missing."
+                )
+            rows = np.flatnonzero(labelled)
+            X, column = _safe_indexing(X, rows), column[rows]
+            if sample_weight is not None:
+                sample_weight = _safe_indexing(sample_weight, rows)
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
-        return self._scorer(view, X, targets.columns[index], **kwargs)
+        return self._scorer(view, X, column, **kwargs)
 
     def _accept_sample_weight(self):
         # GridSearchCV.fit(sample_weight=...) asks every scorer of a dict this

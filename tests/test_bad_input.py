@@ -289,11 +289,15 @@ FIT_CASES = [
          match=r"y column 'sex' must have at least 2 classes\. Got 1 class "
                r"\['f'\] instead"),
     case("y-nan-label", y=_with(Y1, 4, np.nan),
-         match=r"y column 'output_0' must hold finite labels\. Got NaN or "
-               r"infinity instead"),
+         match=r"y column 'output_0' has missing labels \(NaN, None or pd\.NA\)\. "
+               r"Set missing_labels='mask' .* Got 1 missing value\(s\) instead"),
     case("y-missing-label", y=Y2.assign(sex=[None] + ["f", "m"] * 29 + ["f"]),
-         match=r"y column 'sex' must give every sample a label\. Got missing "
-               r"values \(None or NaN\) instead"),
+         match=r"y column 'sex' has missing labels \(NaN, None or pd\.NA\)\. "
+               r"Set missing_labels='mask'"),
+    case("y-no-label-left", {"missing_labels": "mask"}, y=Y2.assign(sex=None),
+         match=r"y column 'sex' has no labels left: every value is missing"),
+    case("missing-labels-unknown", {"missing_labels": "drop"},
+         match=r"missing_labels must be 'raise' or 'mask'\. Got 'drop' instead"),
     case("y-mixed-label-kinds",
          y=np.array([0, "a", 1] * (N // 3), dtype=object),
          match=r"y column 'output_0' must hold labels of one kind .* Got a mix of "

@@ -6,6 +6,7 @@ from factories import FROZEN
 from skweight import WeightedMultiOutputClassifier
 from skweight.losses import (
     BatchBalancedCrossentropy,
+    LogitAdjustedCrossentropy,
     SparseCategoricalFocalCrossentropy,
     WeightedBinaryCrossentropy,
     WeightedSparseCategoricalCrossentropy,
@@ -190,6 +191,49 @@ def test_focal_losses_per_output_through_estimator(penguins_small):
     assert np.all(np.isfinite(losses)) and len(clf.history_["loss"]) == 3
 
 
+def _softmax_ce(codes, scores):
+    scores = scores - scores.max(axis=1, keepdims=True)
+    log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(len(codes)), codes].mean()
+
+
+@pytest.mark.parametrize("tau", [0.0, 1.0, 1.7])
+def test_logit_adjusted_is_cross_entropy_of_shifted_scores(tau):
+    y = RNG.integers(0, 4, 60)
+    p = _probas(60, 4)
+    prior = np.array([0.5, 0.3, 0.15, 0.05])
+    expected = _softmax_ce(y, np.log(p) + tau * np.log(prior))
+    got = LogitAdjustedCrossentropy(prior=prior * 7, tau=tau)(y, p)
+    np.testing.assert_allclose(float(got), expected, rtol=1e-5)
+    logits = RNG.normal(size=(60, 4)).astype("float32")
+    got = LogitAdjustedCrossentropy(prior=prior, tau=tau, from_logits=True)(y, logits)
+    np.testing.assert_allclose(
+        float(got), _softmax_ce(y, logits + tau * np.log(prior)), rtol=1e-5
+    )
+    if tau == 0.0:
+        plain = keras.losses.SparseCategoricalCrossentropy()(y, p)
+        np.testing.assert_allclose(float(got), float(
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+        ), rtol=1e-5)
+        np.testing.assert_allclose(
+            float(LogitAdjustedCrossentropy(prior=prior, tau=0.0)(y, p)),
+            float(plain), rtol=1e-5,
+        )
+
+
+def test_logit_adjusted_sigmoid_equals_two_class_softmax():
+    y = RNG.integers(0, 2, (50, 1)).astype("float32")
+    p = RNG.uniform(0.05, 0.95, (50, 1)).astype("float32")
+    loss = LogitAdjustedCrossentropy(prior=[0.9, 0.1], tau=1.0)
+    two = np.hstack([1 - p, p])
+    np.testing.assert_allclose(
+        float(loss(y, p)),
+        float(loss(y[:, 0].astype(int), two)), rtol=1e-5,
+    )
+    with pytest.raises(ValueError, match=r"one entry per class of the output \(2\)"):
+        LogitAdjustedCrossentropy(prior=[0.2, 0.3, 0.5])(y, p)
+
+
 # ------------------------------------------------------------- serialization
 # Keras' own saving of TensorFlow variables trips a NumPy 2 deprecation.
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -201,6 +245,7 @@ def test_losses_save_and_load_with_model(tmp_path):
         keras.layers.Dense(1, activation="sigmoid", name="b")(h),
         keras.layers.Dense(3, name="c")(h),
         keras.layers.Dense(4, activation="softmax", name="d")(h),
+        keras.layers.Dense(1, activation="sigmoid", name="e")(h),
     ]
     model = keras.Model(inputs, outputs)
     losses = [
@@ -210,11 +255,13 @@ def test_losses_save_and_load_with_model(tmp_path):
             gamma=1.5, class_weight=[1, 2, 3], from_logits=True
         ),
         BatchBalancedCrossentropy(power=0.5, smoothing=1.0),
+        LogitAdjustedCrossentropy(prior=[3, 1], tau=0.5),
     ]
     model.compile(optimizer="sgd", loss=losses)
     x = RNG.random((20, 3)).astype("float32")
     ys = [RNG.integers(0, 3, 20), RNG.integers(0, 2, (20, 1)).astype("float32"),
-          RNG.integers(0, 3, 20), RNG.integers(0, 4, 20)]
+          RNG.integers(0, 3, 20), RNG.integers(0, 4, 20),
+          RNG.integers(0, 2, (20, 1)).astype("float32")]
     before = model.evaluate(x, ys, verbose=0, batch_size=20)
     path = tmp_path / "model.keras"
     model.save(path)
@@ -249,6 +296,12 @@ def test_losses_save_and_load_with_model(tmp_path):
          ValueError, r"gamma must be a finite number in \[0, inf\]\. Got -1"),
         (lambda: BatchBalancedCrossentropy(power=np.inf),
          ValueError, "power must be a finite number"),
+        (lambda: LogitAdjustedCrossentropy(prior=[0.5, 0.0]),
+         ValueError, r"prior must be finite and > 0. Got \[0.5, 0.0\]"),
+        (lambda: LogitAdjustedCrossentropy(prior="balanced"),
+         TypeError, "prior must be a sequence of class frequencies"),
+        (lambda: LogitAdjustedCrossentropy(prior=[1, 1], tau=-1),
+         ValueError, r"tau must be a finite number in \[0, inf\]\. Got -1"),
         (lambda: BatchBalancedCrossentropy(smoothing=-0.5),
          ValueError, r"smoothing must be a finite number in \[0, inf\]\. Got -0\.5"),
     ],

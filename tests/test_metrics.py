@@ -75,3 +75,21 @@ def test_cross_validate_and_grid_search_refit_per_output(penguins_small):
     assert search.best_index_ == best
     assert search.best_estimator_.class_weight == search.cv_results_[
         "param_class_weight"][best]
+
+
+def test_output_scorer_skips_rows_missing_that_output(fitted):
+    clf, X, Y = fitted
+    Y = Y.astype(object)
+    Y.loc[::3, "island"] = None
+    Y.loc[1::3, "island"] = np.nan
+    present = Y["island"].notna().to_numpy()
+    score = output_scorer("balanced_accuracy", "island")(clf, X, Y)
+    expected = balanced_accuracy_score(Y["island"][present],
+                                       clf.predict(X)[present, 1])
+    assert score == pytest.approx(expected)
+    # The other outputs keep every row.
+    assert output_scorer("accuracy", "sex")(clf, X, Y) == pytest.approx(
+        np.mean(clf.predict(X)[:, 2] == Y["sex"]))
+    Y.loc[:, "island"] = None
+    with pytest.raises(ValueError, match="'island' has no labels to score"):
+        output_scorer("accuracy", "island")(clf, X, Y)

@@ -50,7 +50,8 @@ def test_loss_weights():
     [("epochs", 0, ValueError), ("epochs", 2.0, TypeError),
      ("batch_size", 0, ValueError), ("validation_split", 1.0, ValueError),
      ("random_state", "abc", TypeError), ("random_state", 1.5, TypeError),
-     ("random_state", -1, ValueError), ("loss", 3, TypeError)],
+     ("random_state", -1, ValueError), ("loss", 3, TypeError),
+     ("missing_labels", "drop", ValueError), ("missing_labels", None, ValueError)],
 )
 def test_parameter_table_refuses(name, value, exc):
     with pytest.raises(exc, match=name):
@@ -63,7 +64,7 @@ def test_parameter_table_refuses(name, value, exc):
      ("random_state", None), ("random_state", 0),
      ("random_state", np.random.RandomState(0)),
      ("random_state", np.random.default_rng(0)), ("loss", ["mse", None]),
-     ("loss", {"a": "mse"})],
+     ("loss", {"a": "mse"}), ("missing_labels", "mask")],
 )
 def test_parameter_table_accepts(name, value):
     check_parameter(name, value)

@@ -1,12 +1,18 @@
-"""Model selection for multi-output networks: a stacked grid search, a splitter.
+"""Model selection for multi-output networks: a stacked grid search, a splitter,
+tuned per-output decisions.
 
 :class:`WeightGridSearchCV` loads Keras; it is imported on first use (PEP 562),
-so that the splitter stays cheap to import.
+so that the splitter and the decision tuner stay cheap to import.
 """
 
 from skweight.model_selection._split import MultiOutputStratifiedKFold
+from skweight.model_selection._thresholds import MultiOutputTunedThresholdClassifierCV
 
-__all__ = ["MultiOutputStratifiedKFold", "WeightGridSearchCV"]
+__all__ = [
+    "MultiOutputStratifiedKFold",
+    "MultiOutputTunedThresholdClassifierCV",
+    "WeightGridSearchCV",
+]
 
 
 def __getattr__(name):

@@ -1,0 +1,106 @@
+"""What the per-output meta-estimators share: fitted output attributes, the
+assembly of per-output predictions, subset-accuracy scoring, tags.
+
+The meta-estimators (:mod:`skweight.calibration`,
+:mod:`skweight.model_selection`) wrap a multi-output classifier and change its
+probabilities or its decisions output by output.
+"""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, MetaEstimatorMixin
+from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from skweight._targets import split_target_columns
+from skweight._views import final_step, is_multi_output
+
+__all__ = ["MultiOutputMetaMixin", "subset_rows"]
+
+
+def subset_rows(data, rows):
+    """Rows of an array-like, a DataFrame, a Series or a sparse matrix."""
+    return None if data is None else _safe_indexing(data, rows)
+
+
+class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
+    """Fitted output attributes, ``predict`` and ``score`` from per-output
+    predictions (``self._predict_columns``), and tags that follow the inner
+    estimator."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        if inner.classifier_tags is not None:
+            tags.classifier_tags.multi_label = inner.classifier_tags.multi_label
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        return tags
+
+    def _set_output_attributes(self, estimator):
+        """Copy the output attributes of a fitted inner estimator."""
+        inner = final_step(estimator)
+        self.classes_ = estimator.classes_
+        self.n_outputs_ = (
+            len(estimator.classes_) if is_multi_output(estimator) else 1
+        )
+        self.output_names_ = list(getattr(
+            inner, "output_names_", [f"output_{k}" for k in range(self.n_outputs_)]
+        ))
+        self.n_features_in_ = estimator.n_features_in_
+        if hasattr(estimator, "feature_names_in_"):
+            self.feature_names_in_ = estimator.feature_names_in_
+
+    def _output_classes(self):
+        return self.classes_ if is_multi_output(self) else [self.classes_]
+
+    def predict(self, X):
+        """Predicted labels, shape (n_samples,) or (n_samples, n_outputs).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            When the outputs' labels are of different kinds, of dtype object.
+        """
+        check_is_fitted(self)
+        columns = self._predict_columns(X)
+        if not is_multi_output(self):
+            return columns[0]
+        kinds = {c.dtype.kind for c in columns}
+        dtype = np.result_type(*columns) if len(kinds) == 1 else object
+        out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
+        for k, col in enumerate(columns):
+            out[:, k] = col
+        return out
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy; subset accuracy (all outputs right) for multi-output ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
+        columns = self._predict_columns(X)
+        targets = split_target_columns(y)
+        if targets.n_outputs != len(columns):
+            raise ValueError(
+                f"y has {targets.n_outputs} column(s) but the estimator was fitted "
+                f"on {len(columns)} output(s)."
+            )
+        correct = np.ones(len(columns[0]), dtype=bool)
+        for true, pred in zip(targets.columns, columns, strict=True):
+            correct &= np.asarray(true) == pred
+        if sample_weight is not None:
+            sample_weight = check_array(sample_weight, ensure_2d=False,
+                                        dtype=np.float64, input_name="sample_weight")
+        return float(np.average(correct, weights=sample_weight))
