@@ -177,6 +177,24 @@ def _as_tuple(struct):
     return tuple(struct) if isinstance(struct, list) else struct
 
 
+class _Traced:
+    """A function as an object, traced on its own.
+
+    TensorFlow counts the traces of a ``tf.function`` per Python function, by
+    its code when it has one: each runner's ``run`` closure shares one code
+    object, so the first trace of each new runner counted as a retrace of the
+    others, and a loop of fits of uncached networks drew TensorFlow's
+    "triggered tf.function retracing" warning. An object has no code, so each
+    runner's traces are counted apart (as ``_backend._InferenceCall``).
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
 class _Runner:
     """A training function traced on ``twin`` and its variables."""
 
@@ -254,7 +272,7 @@ class _Runner:
         signature = [
             _spec(t) for t in (data[0], data[1], data[2]) if t is not None
         ] + scalar
-        self._run = tf.function(run, input_signature=signature)
+        self._run = tf.function(_Traced(run), input_signature=signature)
 
     def load(self, model):
         """Copy the training state of ``model`` into the twin."""
