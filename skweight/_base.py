@@ -244,8 +244,9 @@ def input_dtype(a):
 
 def _check_network_settings(settings):
     """Refuse a ``model__*`` key the built-in network does not take."""
+    # meta and params are scikeras' own arguments, not settings.
     valid = [p for p in inspect.signature(build_default_network).parameters
-             if p != "meta"]
+             if p not in ("meta", "params")]
     unknown = [key for key in settings if key not in valid]
     if unknown:
         raise ValueError(
