@@ -20,11 +20,14 @@ What depends on the kind of outputs lives in :mod:`skweight._outputs`; the
 estimators say which kinds they have (:meth:`_encode_targets`).
 """
 
+from __future__ import annotations
+
 import copy
 import dataclasses
 import inspect
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import keras
 import numpy as np
@@ -65,6 +68,7 @@ from skweight._targets import (
     present_labels,
     split_target_columns,
 )
+from skweight._typing import Features, SampleWeight, Targets
 from skweight._validation import (
     check_parameter,
     did_you_mean,
@@ -255,6 +259,10 @@ def _check_network_settings(settings):
             f"{['model__' + k for k in unknown]} instead."
             + did_you_mean(f"model__{unknown[0]}", [f"model__{p}" for p in valid])
         )
+
+
+# ``fit`` returns the estimator itself, typed as the caller's own class.
+_Self = TypeVar("_Self", bound="BaseWeightedEstimator")
 
 
 class BaseWeightedEstimator(SkweightWrapper):
@@ -634,7 +642,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         self.history_ = history
         self._forward_cache = forward
 
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self: _Self, X: Features, y: Targets,
+            sample_weight: SampleWeight = None, **kwargs: Any) -> _Self:
         """Fit the network; each output is weighted by its own class weights.
 
         All inputs are checked before any training, and none is modified. If
@@ -670,7 +679,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         """
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
 
-    def initialize(self, X, y):
+    def initialize(self: _Self, X: Features, y: Targets) -> _Self:
         """Build and compile the network for ``(X, y)`` without training it.
 
         Parameters

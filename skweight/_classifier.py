@@ -1,5 +1,10 @@
 """WeightedMultiOutputClassifier: per-output class weights for Keras models."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 
@@ -9,6 +14,16 @@ from skweight._outputs import (
     OutputSet,
     classification_target_type,
 )
+from skweight._typing import (
+    Features,
+    KerasLoss,
+    KerasModel,
+    LossWeights,
+    RandomStateLike,
+    SampleWeight,
+    Targets,
+)
+from skweight._weights import ClassWeight
 
 __all__ = ["WeightedMultiOutputClassifier"]
 
@@ -172,26 +187,26 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
 
     def __init__(
         self,
-        model=None,
+        model: KerasModel = None,
         *,
-        class_weight=None,
-        loss_weights=None,
-        missing_labels="raise",
-        optimizer="adam",
-        loss=None,
-        metrics=None,
-        batch_size=None,
-        validation_batch_size=None,
-        verbose=0,
-        callbacks=None,
-        validation_split=0.0,
-        shuffle=True,
-        run_eagerly=False,
-        epochs=100,
-        warm_start=False,
-        random_state=None,
-        **kwargs,
-    ):
+        class_weight: ClassWeight = None,
+        loss_weights: LossWeights = None,
+        missing_labels: str = "raise",
+        optimizer: Any = "adam",
+        loss: KerasLoss = None,
+        metrics: Sequence[Any] | Mapping[str, Any] | None = None,
+        batch_size: int | None = None,
+        validation_batch_size: int | None = None,
+        verbose: int = 0,
+        callbacks: Sequence[Any] | None = None,
+        validation_split: float = 0.0,
+        shuffle: bool = True,
+        run_eagerly: bool = False,
+        epochs: int = 100,
+        warm_start: bool = False,
+        random_state: RandomStateLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             model=model,
             optimizer=optimizer,
@@ -229,7 +244,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         return OutputSet(outputs, classification_target_type(outputs)), [
             lab.codes for lab in labels], labels
 
-    def predict_proba(self, X, **kwargs):
+    def predict_proba(self, X: Features,
+                      **kwargs: Any) -> np.ndarray | list[np.ndarray]:
         """Class probabilities.
 
         For a multilabel ``y`` this follows scikit-learn's multi-output
@@ -259,7 +275,7 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         """
         return self._predict_probas(X, **kwargs)
 
-    def predict(self, X, **kwargs):
+    def predict(self, X: Features, **kwargs: Any) -> np.ndarray:
         """Predicted labels, shape (n_samples,) or (n_samples, n_outputs).
 
         When the outputs' labels are of different kinds (say str and bool), the
@@ -286,7 +302,8 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         return stack_columns(columns,
                              np.result_type(*columns) if len(kinds) == 1 else object)
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: Features, y: Targets,
+              sample_weight: SampleWeight = None) -> float:
         """Accuracy; subset accuracy (all outputs right) for multi-output ``y``.
 
         ``X``, ``y`` and ``sample_weight`` are checked as ``fit`` checks them.

@@ -26,7 +26,11 @@ model itself (its variables are the trained ones); the trainer is a private
 helper, rebuilt when needed.
 """
 
+from __future__ import annotations
+
 import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -36,7 +40,9 @@ from skweight._base import TrainingPlan, training_variables
 from skweight._classifier import WeightedMultiOutputClassifier
 from skweight._model_state import restore_trainer_state, trainer_state
 from skweight._network import build_default_network
-from skweight.weighting import check_weighting
+from skweight._typing import KerasLoss, KerasModel, LossWeights, RandomStateLike
+from skweight._weights import ClassWeight
+from skweight.weighting import WeightingRule, check_weighting
 
 __all__ = ["DynamicWeightClassifier"]
 
@@ -370,27 +376,27 @@ random_state : see WeightedMultiOutputClassifier
 
     def __init__(
         self,
-        model=None,
+        model: KerasModel = None,
         *,
-        weighting="dwa",
-        class_weight=None,
-        loss_weights=None,
-        missing_labels="raise",
-        optimizer="adam",
-        loss=None,
-        metrics=None,
-        batch_size=None,
-        validation_batch_size=None,
-        verbose=0,
-        callbacks=None,
-        validation_split=0.0,
-        shuffle=True,
-        run_eagerly=False,
-        epochs=100,
-        warm_start=False,
-        random_state=None,
-        **kwargs,
-    ):
+        weighting: str | WeightingRule = "dwa",
+        class_weight: ClassWeight = None,
+        loss_weights: LossWeights = None,
+        missing_labels: str = "raise",
+        optimizer: Any = "adam",
+        loss: KerasLoss = None,
+        metrics: Sequence[Any] | Mapping[str, Any] | None = None,
+        batch_size: int | None = None,
+        validation_batch_size: int | None = None,
+        verbose: int = 0,
+        callbacks: Sequence[Any] | None = None,
+        validation_split: float = 0.0,
+        shuffle: bool = True,
+        run_eagerly: bool = False,
+        epochs: int = 100,
+        warm_start: bool = False,
+        random_state: RandomStateLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             model=model,
             class_weight=class_weight,

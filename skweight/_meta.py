@@ -6,12 +6,15 @@ The meta-estimators (:mod:`skweight.calibration`,
 probabilities or its decisions output by output.
 """
 
+from __future__ import annotations
+
 import numpy as np
 from sklearn.base import ClassifierMixin, MetaEstimatorMixin
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skweight._targets import split_target_columns
+from skweight._typing import Features, SampleWeight, Targets
 from skweight._views import final_step, is_multi_output
 
 __all__ = ["MultiOutputMetaMixin", "subset_rows"]
@@ -54,7 +57,7 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
     def _output_classes(self):
         return self.classes_ if is_multi_output(self) else [self.classes_]
 
-    def predict(self, X):
+    def predict(self, X: Features) -> np.ndarray:
         """Predicted labels, shape (n_samples,) or (n_samples, n_outputs).
 
         Parameters
@@ -77,7 +80,8 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
             out[:, k] = col
         return out
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: Features, y: Targets,
+              sample_weight: SampleWeight = None) -> float:
         """Accuracy; subset accuracy (all outputs right) for multi-output ``y``.
 
         Parameters

@@ -7,7 +7,11 @@ output are :mod:`skweight._outputs`' classes. It is not a classifier: its tags
 say neither classifier nor regressor.
 """
 
+from __future__ import annotations
+
 import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,8 +29,17 @@ from skweight._outputs import (
     RegressionOutput,
     classification_target_type,
 )
+from skweight._typing import (
+    Features,
+    KerasLoss,
+    KerasModel,
+    LossWeights,
+    RandomStateLike,
+    SampleWeight,
+    Targets,
+)
 from skweight._validation import describe, did_you_mean, per_output
-from skweight._weights import is_strategy_entry
+from skweight._weights import ClassWeight, is_strategy_entry
 
 __all__ = ["WeightedMixedOutputEstimator"]
 
@@ -191,27 +204,27 @@ n_features_in_, feature_names_in_
 
     def __init__(
         self,
-        model=None,
+        model: KerasModel = None,
         *,
-        output_types=None,
-        class_weight=None,
-        loss_weights=None,
-        missing_labels="raise",
-        optimizer="adam",
-        loss=None,
-        metrics=None,
-        batch_size=None,
-        validation_batch_size=None,
-        verbose=0,
-        callbacks=None,
-        validation_split=0.0,
-        shuffle=True,
-        run_eagerly=False,
-        epochs=100,
-        warm_start=False,
-        random_state=None,
-        **kwargs,
-    ):
+        output_types: str | Sequence[str] | Mapping[str, str] | None = None,
+        class_weight: ClassWeight = None,
+        loss_weights: LossWeights = None,
+        missing_labels: str = "raise",
+        optimizer: Any = "adam",
+        loss: KerasLoss = None,
+        metrics: Sequence[Any] | Mapping[str, Any] | None = None,
+        batch_size: int | None = None,
+        validation_batch_size: int | None = None,
+        verbose: int = 0,
+        callbacks: Sequence[Any] | None = None,
+        validation_split: float = 0.0,
+        shuffle: bool = True,
+        run_eagerly: bool = False,
+        epochs: int = 100,
+        warm_start: bool = False,
+        random_state: RandomStateLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             model=model,
             optimizer=optimizer,
@@ -320,7 +333,7 @@ n_features_in_, feature_names_in_
             "y_columns_": outputs.names if isinstance(y, pd.DataFrame) else None,
         }
 
-    def predict(self, X, **kwargs):
+    def predict(self, X: Features, **kwargs: Any) -> np.ndarray:
         """Predict every output: labels for classification, floats for regression.
 
         Parameters
@@ -352,7 +365,8 @@ n_features_in_, feature_names_in_
                              np.result_type(*columns) if numeric else object)
 
     @available_if(_has_classification_output)
-    def predict_proba(self, X, **kwargs):
+    def predict_proba(self, X: Features,
+                      **kwargs: Any) -> np.ndarray | list[np.ndarray]:
         """Class probabilities of the classification outputs.
 
         Parameters
@@ -373,7 +387,8 @@ n_features_in_, feature_names_in_
         """
         return self._predict_probas(X, **kwargs)
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: Features, y: Targets,
+              sample_weight: SampleWeight = None) -> float:
         """Mean over outputs of accuracy (classification) and R² (regression).
 
         Each output contributes a score whose best value is 1: the accuracy of

@@ -8,7 +8,10 @@ gives each output honest probabilities again, either analytically (undo the
 weights) or with scikit-learn's own calibrators, output by output.
 """
 
+from __future__ import annotations
+
 import warnings
+from typing import Any, TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
@@ -20,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import present_labels, split_target_columns
+from skweight._typing import CVLike, Features, SampleWeight, Targets
 from skweight._views import _OutputView, final_step, is_multi_output
 from skweight._weights import check_output_sample_weight
 
@@ -56,6 +60,10 @@ def _logit_adjustments(estimator):
         if isinstance(term, LogitAdjustedCrossentropy) else None
         for term in losses
     ]
+
+
+# ``fit`` returns the estimator itself, typed as the caller's own class.
+_Self = TypeVar("_Self", bound="CalibratedMultiOutputClassifier")
 
 
 class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
@@ -162,12 +170,14 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         "cv": ["cv_object"],
     }
 
-    def __init__(self, estimator, *, method="prior", cv=None):
+    def __init__(self, estimator: Any, *, method: str = "prior",
+                 cv: CVLike = None) -> None:
         self.estimator = estimator
         self.method = method
         self.cv = cv
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self: _Self, X: Features, y: Targets,
+            sample_weight: SampleWeight = None) -> _Self:
         """Fit the estimator if it is not frozen, then each output's correction.
 
         Parameters
@@ -288,7 +298,7 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
             corrections.append(factor)
         return corrections
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Features) -> np.ndarray | list[np.ndarray]:
         """Calibrated class probabilities.
 
         Parameters

@@ -1,5 +1,9 @@
 """Utilities for checking skweight's estimators with scikit-learn's tools."""
 
+from __future__ import annotations
+
+from sklearn.base import BaseEstimator
+
 __all__ = ["expected_failed_checks"]
 
 _MINIBATCH = (
@@ -21,7 +25,7 @@ _EXPECTED_FAILED_CHECKS = {
 }
 
 
-def expected_failed_checks(estimator):
+def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
     """The scikit-learn estimator checks an estimator is known to fail, and why.
 
     For ``expected_failed_checks=`` of

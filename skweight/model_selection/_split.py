@@ -7,7 +7,10 @@ labels are placed first, so a rare class is spread over the folds before the
 common classes fill them.
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Iterator
 
 import numpy as np
 from iterstrat.ml_stratifiers import IterativeStratification
@@ -16,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples
 
 from skweight._targets import encode_labels, split_target_columns
+from skweight._typing import Features, RandomStateLike, Targets
 
 __all__ = ["MultiOutputStratifiedKFold"]
 
@@ -81,7 +85,10 @@ class MultiOutputStratifiedKFold(BaseCrossValidator):
     [['0', '0', '0', '1'], ['0', '0', '0', '1'], ['0', '0', '0', '1']]
     """
 
-    def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
+    n_splits: int
+
+    def __init__(self, n_splits: int = 5, *, shuffle: bool = False,
+                 random_state: RandomStateLike = None) -> None:
         if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral):
             raise TypeError(
                 f"n_splits must be an int. Got {n_splits!r} of type "
@@ -104,7 +111,8 @@ class MultiOutputStratifiedKFold(BaseCrossValidator):
         self.shuffle = bool(shuffle)
         self.random_state = random_state
 
-    def get_n_splits(self, X=None, y=None, groups=None):
+    def get_n_splits(self, X: object = None, y: object = None,
+                     groups: object = None) -> int:
         """The number of folds, ``n_splits``.
 
         Parameters
@@ -119,7 +127,8 @@ class MultiOutputStratifiedKFold(BaseCrossValidator):
         """
         return self.n_splits
 
-    def split(self, X, y, groups=None):
+    def split(self, X: Features, y: Targets, groups: object = None,
+              ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Train and test indices of each fold.
 
         Parameters

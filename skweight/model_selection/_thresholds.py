@@ -10,7 +10,10 @@ splits as the network, through a classifier whose input is the out-of-fold
 probabilities themselves.
 """
 
+from __future__ import annotations
+
 import numbers
+from typing import Any, TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -28,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import present_labels, split_target_columns
+from skweight._typing import CVLike, Features, RandomStateLike, Scoring, Targets
 from skweight._views import is_multi_output
 
 __all__ = ["MultiOutputTunedThresholdClassifierCV"]
@@ -95,6 +99,10 @@ def _aligned(proba, fold_classes, classes):
     out = np.zeros((len(proba), len(classes)))
     out[:, np.searchsorted(classes, fold_classes)] = proba
     return out
+
+
+# ``fit`` returns the estimator itself, typed as the caller's own class.
+_Self = TypeVar("_Self", bound="MultiOutputTunedThresholdClassifierCV")
 
 
 class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator):
@@ -195,8 +203,9 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, *, scoring="balanced_accuracy", cv=5, refit=True,
-                 random_state=None):
+    def __init__(self, estimator: Any, *, scoring: Scoring = "balanced_accuracy",
+                 cv: CVLike | float | str = 5, refit: bool = True,
+                 random_state: RandomStateLike = None) -> None:
         self.estimator = estimator
         self.scoring = scoring
         self.cv = cv
@@ -244,7 +253,7 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
             cv = check_cv(self.cv, y if ndim == 1 else None, classifier=True)
         return list(cv.split(X, y))
 
-    def fit(self, X, y):
+    def fit(self: _Self, X: Features, y: Targets) -> _Self:
         """Train the estimator per split, then tune each output's rule.
 
         Parameters
@@ -271,7 +280,7 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
                 "cv='prefit' tunes the fitted estimator as it is: set refit=False. "
                 "Got refit=True instead."
             )
-        splits = None if prefit else self._splits(X, y, targets.ndim)
+        splits: Any = None if prefit else self._splits(X, y, targets.ndim)
         if not prefit and not self.refit and len(splits) > 1:
             raise ValueError(
                 "refit=False keeps the network of a single split. Got cv with "
@@ -293,14 +302,17 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         rows = np.concatenate([test for _, test in fitted])
         folds = np.concatenate([np.full(len(test), i)
                                 for i, (_, test) in enumerate(fitted)])
-        probas = [[] for _ in classes]
+        probas: list[list[np.ndarray]] = [[] for _ in classes]
         for est, test in fitted:
             p = est.predict_proba(subset_rows(X, test))
             p = p if is_multi_output(est) else [p]
             fold_classes = est.classes_ if is_multi_output(est) else [est.classes_]
             for k, cls in enumerate(classes):
                 probas[k].append(_aligned(p[k], fold_classes[k], cls))
-        thresholds, taus, priors, scores = [], [], [], []
+        thresholds: list[float | None] = []
+        taus: list[float | None] = []
+        priors: list[np.ndarray | None] = []
+        scores: list[float] = []
         for k, cls in enumerate(classes):
             keep = present[k][rows]
             P, y_k = np.vstack(probas[k])[keep], targets.columns[k][rows][keep]
@@ -334,7 +346,7 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         self.priors_, self.best_scores_ = priors, scores
         return self
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Features) -> np.ndarray | list[np.ndarray]:
         """The estimator's class probabilities (the rules do not change them).
 
         Parameters
