@@ -335,6 +335,12 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     loss_weights : None, list of float or dict, default=None
         Fixed per-output factors ``c_k`` (1 when None): the weight in the loss
         is ``lambda_k = c_k * m_k`` with ``m_k`` the rule's multiplier.
+    missing_labels : {"raise", "mask"}, default="raise"
+        What a missing label (NaN, None, ``pd.NA``) in ``y`` means. ``"raise"``
+        refuses it. ``"mask"`` gives that sample zero weight for that output
+        alone: the sample still trains the other outputs, class-weight
+        strategies count only the labelled samples, and ``n_labelled_`` gives
+        each output's labelled count. An output with no label left is refused.
     optimizer, loss, metrics, batch_size, validation_batch_size, verbose, \
 callbacks, validation_split, shuffle, run_eagerly, epochs, warm_start, \
 random_state : see WeightedMultiOutputClassifier

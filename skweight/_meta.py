@@ -63,11 +63,13 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples.
 
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            When the outputs' labels are of different kinds, of dtype object.
+            The predicted labels, one column per output; of dtype object when
+            the outputs' labels are of different kinds.
         """
         check_is_fitted(self)
         columns = self._predict_columns(X)
@@ -87,12 +89,16 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The true labels, one column per output.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
 
         Returns
         -------
         float
+            The (weighted) fraction of samples whose every output is right.
         """
         columns = self._predict_columns(X)
         targets = split_target_columns(y)

@@ -141,6 +141,12 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         Weight of each output's loss in the optimised total; a list with one
         float >= 0 per output or ``{output_name: float}`` (outputs not named
         weigh 1).
+    missing_labels : {"raise", "mask"}, default="raise"
+        What a missing label (NaN, None, ``pd.NA``) in ``y`` means. ``"raise"``
+        refuses it. ``"mask"`` gives that sample zero weight for that output
+        alone: the sample still trains the other outputs, class-weight
+        strategies count only the labelled samples, and ``n_labelled_`` gives
+        each output's labelled count. An output with no label left is refused.
     optimizer : str, keras.optimizers.Optimizer or class, default="adam"
         As in :class:`WeightedMultiOutputClassifier`.
     loss : None, str, keras.losses.Loss, list or dict, default=None

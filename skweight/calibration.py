@@ -139,7 +139,7 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
 
     See Also
     --------
-    sklearn.calibration.CalibratedClassifierCV : the single-output calibrator
+    sklearn.calibration.CalibratedClassifierCV : The single-output calibrator
         used per output.
 
     Examples
@@ -183,7 +183,9 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
+            The labels, one column per output.
         sample_weight : array-like of shape (n_samples,) or (n_samples, \
                 n_outputs), default=None
             Passed to the estimator's ``fit`` and, output by output, to the
@@ -192,6 +194,7 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         Returns
         -------
         self
+            The fitted estimator.
         """
         self._validate_params()
         if y is None:
@@ -304,11 +307,13 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes), or a list with one such array
-        per output for multi-output ``y``.
+        ndarray of shape (n_samples, n_classes) or list of ndarray
+            The probabilities; a list with one such array per output for
+            multi-output ``y``.
         """
         check_is_fitted(self)
         probas = self._output_probas(X)

@@ -478,8 +478,11 @@ class LogitAdjustedCrossentropy(keras.losses.Loss):
     from_logits : bool, default=False
         Whether ``y_pred`` holds logits rather than probabilities.
     reduction : str, default="sum_over_batch_size"
+        Keras' reduction of the per-sample losses.
     name : str, default="logit_adjusted_crossentropy"
+        Name of the loss (the key Keras logs it under).
     dtype : str or None, default=None
+        Dtype of the loss computation (Keras' float type when None).
 
     Examples
     --------

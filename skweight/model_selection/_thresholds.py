@@ -174,7 +174,7 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
 
     See Also
     --------
-    sklearn.model_selection.TunedThresholdClassifierCV : the single-output,
+    sklearn.model_selection.TunedThresholdClassifierCV : The single-output,
         binary tuner used per binary output.
 
     Examples
@@ -259,11 +259,15 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
+            The labels, one column per output; a missing label leaves that
+            sample out of its output's tuning.
 
         Returns
         -------
         self
+            The fitted estimator.
         """
         self._validate_params()
         if y is None:
@@ -352,11 +356,13 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes), or a list with one such array
-        per output for multi-output ``y``.
+        ndarray of shape (n_samples, n_classes) or list of ndarray
+            The probabilities; a list with one such array per output for
+            multi-output ``y``.
         """
         check_is_fitted(self)
         return self.estimator_.predict_proba(X)
