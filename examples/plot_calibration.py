@@ -55,6 +55,9 @@ models = {
 }
 
 fig, axes = plt.subplots(1, len(Y.columns), figsize=(4 * len(Y.columns), 4))
+# Distinct markers and dashes: where a correction barely moves an output,
+# its curve lies on top of the uncorrected one.
+styles = dict(zip(models, [("o", "-"), ("s", "--"), ("^", "-.")], strict=True))
 for name, model in models.items():
     probas = model.predict_proba(X_test)
     eces = []
@@ -64,7 +67,9 @@ for name, model in models.items():
         correct = classes[proba.argmax(axis=1)] == Y_test[output].to_numpy()
         accuracy, mean_confidence = calibration_curve(
             correct, confidence, n_bins=10, strategy="quantile")
-        ax.plot(mean_confidence, accuracy, "o-", label=name)
+        marker, linestyle = styles[name]
+        ax.plot(mean_confidence, accuracy, marker=marker, linestyle=linestyle,
+                alpha=0.8, label=name)
         # Expected calibration error over the same quantile bins.
         edges = np.quantile(confidence, np.linspace(0, 1, 11))
         bins = np.clip(np.searchsorted(edges, confidence, side="right") - 1, 0, 9)

@@ -64,7 +64,8 @@ print("history keys:", sorted(clf.history_))
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, layer in zip(clf.output_names_, clf.output_layer_names_, strict=True):
-    ax.plot(clf.history_[f"{layer}_loss"],
+    losses = clf.history_[f"{layer}_loss"]
+    ax.plot(range(1, len(losses) + 1), losses,
             label=f"{name} (held-out balanced accuracy {scores[name]:.2f})")
 ax.set_xlabel("epoch")
 ax.set_ylabel("weighted training loss of the output")
