@@ -707,9 +707,10 @@ n_outputs)
     def _raw_outputs(self, X, **kwargs):
         """One raw prediction array per output.
 
-        Through Keras' ``Model.predict`` when there are prediction callbacks
-        (``callbacks``, ``predict__callbacks``), ``predict__*`` parameters or
-        keyword arguments, as in scikeras; otherwise through the fast path.
+        Through Keras' ``Model.predict`` when a callback (``callbacks``,
+        ``predict__callbacks``) acts on prediction, or with ``predict__*``
+        parameters or keyword arguments, as in scikeras; otherwise through the
+        fast path (a fit-only callback such as ``EarlyStopping`` keeps it).
         """
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, **_X_CHECKS)
@@ -724,7 +725,8 @@ n_outputs)
         params = self.get_params()
         routed = route_params(params, destination="predict", pass_filter=set(),
                               strict=True)
-        callbacks = getattr(self, "_predict_callbacks", None) or []
+        callbacks = [cb for cb in getattr(self, "_predict_callbacks", None) or []
+                     if _acts_on_prediction(cb)]
         if callbacks or kwargs or any(not k.startswith("callbacks") for k in routed):
             args = route_params(params, destination="predict",
                                 pass_filter={"batch_size", "verbose", "steps"},
@@ -752,6 +754,19 @@ n_outputs)
         probas = [o.proba(r) for o, r in zip(self._outputs_.outputs, raw,
                                              strict=True)]
         return probas[0] if self.y_ndim_ == 1 else probas
+
+
+_PREDICT_HOOKS = ("on_predict_begin", "on_predict_end", "on_predict_batch_begin",
+                  "on_predict_batch_end")
+
+
+def _acts_on_prediction(callback):
+    """Whether ``callback`` overrides one of Keras' prediction hooks."""
+    return any(
+        getattr(type(callback), hook, None) is not getattr(keras.callbacks.Callback,
+                                                           hook)
+        for hook in _PREDICT_HOOKS
+    )
 
 
 def score_targets(estimator, X, y, sample_weight):

@@ -109,8 +109,13 @@ def test_sequential_model(with_input, penguins_small):
     layers = [keras.layers.Dense(8, activation="relu"),
               keras.layers.Dense(3, activation="softmax")]
     model = keras.Sequential(([keras.Input((4,))] if with_input else []) + layers)
+    before = [w.copy() for w in model.get_weights()]
     est = WeightedMultiOutputClassifier(model=model, **ONE_EPOCH).fit(X, Y["species"])
-    assert est.model_.layers[-1] is layers[-1]
+    # fit trains a copy of the Sequential; the one passed stays as it was.
+    assert est.model_ is not model
+    assert [layer.units for layer in est.model_.layers] == [8, 3]
+    assert all(np.array_equal(a, b)
+               for a, b in zip(before, model.get_weights(), strict=True))
     assert est.predict_proba(X).shape == (len(X), 3)
     assert set(est.predict(X)) <= {"Adelie", "Chinstrap", "Gentoo"}
 
