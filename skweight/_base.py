@@ -7,14 +7,13 @@ outputs, in the manner of scikit-learn's ``BaseMultilayerPerceptron``:
    ``y``, ``class_weight``, ``sample_weight``, ``loss_weights``, ``loss``; the
    per-output sample weights (class weight x sample weight); the new fitted
    state. Nothing is trained or changed when an error is raised;
-2. model building (scikeras routing of ``model__*``), the model's input and
-   output checks, compiling;
+2. model building and compiling, through :mod:`skweight._build`;
 3. training on a :class:`TrainingPlan` (:meth:`_training_plan`, the one hook
    through which an estimator trains something else than the plain compiled
    model, e.g. :class:`~skweight.DynamicWeightClassifier`);
 4. the transactional commit: the new state is installed at once after
    training succeeded; a failed warm start puts every variable back;
-5. the fast predict path (:mod:`skweight._backend`).
+5. prediction, through :mod:`skweight._predict`.
 
 What depends on the kind of outputs lives in :mod:`skweight._outputs`; the
 estimators say which kinds they have (:meth:`_encode_targets`).
@@ -22,9 +21,7 @@ estimators say which kinds they have (:meth:`_encode_targets`).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import inspect
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -45,33 +42,21 @@ from skweight import (
     _trainer,
     losses,  # noqa: F401  (registers skweight's losses with Keras)
 )
+from skweight._build import build_model, compile_kwargs, scikeras_compile_kwargs
 from skweight._callbacks import StopOnNonFiniteLoss
-from skweight._model_state import (
-    apply_optimizer_params,
-    check_warm_start,
-    copy_user_model,
-    optimizer_params,
-)
+from skweight._model_state import check_warm_start, fit_optimizer_params
 from skweight._network import build_default_network
-from skweight._outputs import NAMED_LOSSES, check_loss_names
-from skweight._scikeras_compat import (
-    SkweightWrapper,
-    builder_takes,
-    route_params,
-    seeded,
-)
+from skweight._predict import X_CHECKS, raw_outputs
+from skweight._scikeras_compat import SkweightWrapper, route_params, seeded
 from skweight._targets import (
-    TargetColumns,
     discount_missing,
-    fill_missing_labels,
     layer_names,
-    present_labels,
+    mask_missing_labels,
     split_target_columns,
 )
 from skweight._typing import Features, SampleWeight, Targets
 from skweight._validation import (
     check_parameter,
-    did_you_mean,
     per_output,
     resolve_loss_weights,
     seed_from_random_state,
@@ -85,14 +70,9 @@ from skweight._weights import (
 __all__ = ["BaseWeightedEstimator", "Prepared", "TrainingPlan", "score_targets",
            "stack_columns", "training_variables"]
 
-_STEPS_PER_EXECUTION = 32
-
 # Keras fit arguments that skweight computes itself; a caller's would clash.
 _RESERVED_FIT_KWARGS = frozenset({"x", "y", "class_weight", "callbacks",
                                   "initial_epoch"})
-# N-D X is for user models; _prepare refuses it for the built-in network.
-_X_CHECKS = {"dtype": np.float32, "accept_sparse": ("csr", "csc", "coo"),
-             "ensure_min_samples": 1, "allow_nd": True}
 _FIT_PARAMS = ("batch_size", "epochs", "verbose", "validation_split", "shuffle",
                "validation_batch_size")
 
@@ -135,19 +115,6 @@ class _FeatureProbe(BaseEstimator):
     """Receives ``n_features_in_``/``feature_names_in_`` from scikit-learn's
     ``validate_data`` during the checks, so the estimator itself changes only
     at commit."""
-
-
-def _named_loss_entries(loss):
-    """Where ``loss`` names a skweight loss: list indices or dict keys (for a
-    single name, ``[None]``); empty when it names none."""
-    if isinstance(loss, str):
-        return [None] if loss in NAMED_LOSSES else []
-    if isinstance(loss, Mapping):
-        return [k for k, v in loss.items() if isinstance(v, str) and v in NAMED_LOSSES]
-    if isinstance(loss, (list, tuple)):
-        return [k for k, v in enumerate(loss)
-                if isinstance(v, str) and v in NAMED_LOSSES]
-    return []
 
 
 def _never(_):
@@ -246,19 +213,80 @@ def input_dtype(a):
     return dtype if isinstance(dtype, np.dtype) else np.asarray(a).dtype
 
 
-def _check_network_settings(settings):
-    """Refuse a ``model__*`` key the built-in network does not take."""
-    # meta and params are scikeras' own arguments, not settings.
-    valid = [p for p in inspect.signature(build_default_network).parameters
-             if p not in ("meta", "params")]
-    unknown = [key for key in settings if key not in valid]
-    if unknown:
-        raise ValueError(
-            "The built-in network (model=None) takes "
-            f"{', '.join('model__' + p for p in valid)}. Got unknown setting(s) "
-            f"{['model__' + k for k in unknown]} instead."
-            + did_you_mean(f"model__{unknown[0]}", [f"model__{p}" for p in valid])
+def _check_fit_kwargs(fit_kwargs):
+    """Check the keyword arguments of ``fit`` (they go to Keras' fit)."""
+    reserved = sorted(set(fit_kwargs) & _RESERVED_FIT_KWARGS)
+    if reserved:
+        raise TypeError(
+            f"fit sets {reserved} itself: pass X, y and sample_weight as fit's "
+            "arguments, and class_weight and callbacks as estimator parameters "
+            f"(set_params). Got fit keyword argument(s) {reserved} instead."
         )
+    for name in ("epochs", "validation_split", "batch_size",
+                 "validation_batch_size"):
+        if name in fit_kwargs:
+            check_parameter(name, fit_kwargs[name])
+
+
+def _check_X(estimator, probe, X, y):
+    """``(X, state)``: ``X`` checked and densified (its feature names go to
+    ``probe``), with the fitted attributes it sets."""
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )
+    X_dtype, y_dtype = input_dtype(X), input_dtype(y)
+    X = validate_data(probe, X, reset=True, **X_CHECKS)
+    if X.ndim > 2 and estimator._uses_builtin_network():
+        raise ValueError(
+            "The built-in network takes 2-D X (n_samples, n_features). Got X "
+            f"of shape {X.shape} instead; pass a Keras model that takes it as "
+            "model= (see docs/custom_models.md)."
+        )
+    if hasattr(X, "toarray"):
+        X = X.toarray()
+    return X, {"n_features_in_": X.shape[1], "X_shape_": X.shape,
+               "X_dtype_": X_dtype, "y_dtype_": y_dtype}
+
+
+def _target_fitted_state(targets, layers, outputs, present):
+    """The fitted attributes that the target columns and their outputs set."""
+    return {
+        "n_outputs_": targets.n_outputs,
+        "n_outputs_expected_": targets.n_outputs,
+        "output_names_": list(targets.names),
+        "output_layer_names_": layers,
+        "y_ndim_": targets.ndim,
+        "target_type_": outputs.target_type,
+        "n_labelled_": (np.full(targets.n_outputs, targets.n_samples)
+                        if present is None
+                        else np.array([p.sum() for p in present])),
+        "_outputs_": outputs,
+    }
+
+
+def _float32_weights(weights, n_samples):
+    """Per-output sample weights as float32 arrays (ones where an output has
+    none); None when no output has any."""
+    if all(w is None for w in weights):
+        return None
+    return [np.ones(n_samples, np.float32) if w is None
+            else w.astype(np.float32) for w in weights]
+
+
+def _fit_args(params, n_samples, fit_kwargs):
+    """Keras' fit arguments: the routed ``fit__*`` parameters and ``fit``'s
+    keyword arguments, with batch sizes resolved."""
+    args = route_params(params, destination="fit", pass_filter=set(_FIT_PARAMS))
+    args = {k: v for k, v in args.items() if not k.startswith("callbacks")}
+    args.update(fit_kwargs)
+    if args.get("batch_size") is None:
+        args["batch_size"] = 32
+    for key in ("batch_size", "validation_batch_size"):
+        if args.get(key) == -1:
+            args[key] = n_samples
+    return args
 
 
 # ``fit`` returns the estimator itself, typed as the caller's own class.
@@ -325,44 +353,16 @@ class BaseWeightedEstimator(SkweightWrapper):
         check_parameter("loss", self.loss)
         check_parameter("missing_labels", self.missing_labels)
 
-    def _check_fit_kwargs(self, fit_kwargs):
-        """Check the keyword arguments of ``fit`` (they go to Keras' fit)."""
-        reserved = sorted(set(fit_kwargs) & _RESERVED_FIT_KWARGS)
-        if reserved:
-            raise TypeError(
-                f"fit sets {reserved} itself: pass X, y and sample_weight as fit's "
-                "arguments, and class_weight and callbacks as estimator parameters "
-                f"(set_params). Got fit keyword argument(s) {reserved} instead."
-            )
-        for name in ("epochs", "validation_split", "batch_size",
-                     "validation_batch_size"):
-            if name in fit_kwargs:
-                check_parameter(name, fit_kwargs[name])
-
     def _prepare(self, X, y, sample_weight):
         """Validate everything and compute the new fitted state (no training)."""
         self._check_params()
         extra = self._check_extra_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
         probe = _FeatureProbe()
-        X_dtype, y_dtype = input_dtype(X), input_dtype(y)
-        X = validate_data(probe, X, reset=True, **_X_CHECKS)
-        if X.ndim > 2 and self._uses_builtin_network():
-            raise ValueError(
-                "The built-in network takes 2-D X (n_samples, n_features). Got X "
-                f"of shape {X.shape} instead; pass a Keras model that takes it as "
-                "model= (see docs/custom_models.md)."
-            )
-        if hasattr(X, "toarray"):
-            X = X.toarray()
+        X, x_state = _check_X(self, probe, X, y)
         targets = split_target_columns(y)
         check_consistent_length(X, targets.columns[0])
         names, single = targets.names, targets.ndim == 1
-        targets, present = self._missing_labels(targets)
+        targets, present = mask_missing_labels(targets, self.missing_labels)
         layers = layer_names(names)
         # The structure of loss is checked now, its entries at compile time. A
         # user model's output names are known once it is built: a dict loss
@@ -385,51 +385,13 @@ class BaseWeightedEstimator(SkweightWrapper):
             sw = mask if sw is None else sw * mask
         loss_weights = resolve_loss_weights(self.loss_weights, names)
         weights, per_class = weigh_outputs(entries, labels, sw, names)
-        if all(w is None for w in weights):
-            weights = None
-        else:
-            weights = [np.ones(targets.n_samples, np.float32) if w is None
-                       else w.astype(np.float32) for w in weights]
-        state = {
-            "n_features_in_": X.shape[1],
-            "X_shape_": X.shape,
-            "X_dtype_": X_dtype,
-            "y_dtype_": y_dtype,
-            "n_outputs_": targets.n_outputs,
-            "n_outputs_expected_": targets.n_outputs,
-            "output_names_": list(names),
-            "output_layer_names_": layers,
-            "y_ndim_": targets.ndim,
-            "target_type_": outputs.target_type,
-            "n_labelled_": (np.full(targets.n_outputs, targets.n_samples)
-                            if present is None
-                            else np.array([p.sum() for p in present])),
-            "_outputs_": outputs,
-            **outputs.fitted_state(per_class, single),
-            **self._target_state(outputs, y),
-            **extra,
-        }
+        weights = _float32_weights(weights, targets.n_samples)
+        state = {**x_state, **_target_fitted_state(targets, layers, outputs, present),
+                 **outputs.fitted_state(per_class, single),
+                 **self._target_state(outputs, y), **extra}
         if hasattr(probe, "feature_names_in_"):
             state["feature_names_in_"] = probe.feature_names_in_
         return Prepared(X, codes, weights, loss_weights, state)
-
-    def _missing_labels(self, targets):
-        """``(targets, present)``: with ``missing_labels="mask"``, missing labels
-        replaced by placeholders and where the labels are (None when every
-        label is there); with ``"raise"``, a ValueError for a missing label."""
-        present = [present_labels(col) for col in targets.columns]
-        if all(p.all() for p in present):
-            return targets, None
-        if self.missing_labels == "raise":
-            name, p = next((n, p) for n, p in zip(targets.names, present,
-                                                  strict=True) if not p.all())
-            raise ValueError(
-                f"y column {name!r} has missing labels (NaN, None or pd.NA). Set "
-                "missing_labels='mask' to train each output on its labelled "
-                f"samples only. Got {(~p).sum()} missing value(s) instead."
-            )
-        columns, present = fill_missing_labels(targets.columns, targets.names)
-        return TargetColumns(columns, targets.names, targets.ndim), present
 
     def _check_warm_start(self, state):
         check_warm_start(vars(self), state)
@@ -453,114 +415,21 @@ class BaseWeightedEstimator(SkweightWrapper):
             )
         return super()._check_model_param()
 
-    def _build_model(self, meta):
-        """Build the Keras model from ``model`` with ``meta`` (scikeras routing)."""
-        build_fn = self._check_model_param()
-        params = self.get_params()
-        build_params = route_params(
-            params, destination="model",
-            pass_filter=getattr(self, "_user_params", set()), strict=True,
-        )
-        if getattr(build_fn, "func", build_fn) is build_default_network:
-            _check_network_settings(build_params)
-        if builder_takes(build_fn, "meta"):
-            build_params["meta"] = meta
-        if builder_takes(build_fn, "compile_kwargs"):
-            build_params["compile_kwargs"] = self._make_compile_kwargs(None, meta)
-        if builder_takes(build_fn, "params"):
-            build_params["params"] = params
-        model = build_fn(**build_params)
-        if not isinstance(model, keras.Model):
-            raise TypeError(
-                "model must build a keras.Model. Got "
-                f"{type(model).__name__} instead."
-            )
-        if model is self.model:
-            # The caller's object stays as passed; the fit trains a copy.
-            model = copy_user_model(model)
-        if isinstance(model, keras.Sequential) and not model.built:
-            # A Sequential without keras.Input has no outputs until built.
-            model.build((None, *meta["X_shape_"][1:]))
-        inputs = getattr(model, "inputs", None) or []
-        n_features = meta["n_features_in_"]
-        if len(meta["X_shape_"]) == 2 and len(inputs) == 1 and (
-            inputs[0].shape[-1] not in (None, n_features)
-        ):
-            raise ValueError(
-                f"model input must take {n_features} feature(s), the columns of X. "
-                f"Got an input of width {inputs[0].shape[-1]} instead."
-            )
-        return model
-
     def _get_compile_kwargs(self):
-        # scikeras looks loss names up in Keras, which does not know skweight's
-        # "logit_adjusted": those entries, and the loss__* options that go to
-        # them, are kept from it and built per output by
-        # OutputSet.compile_losses, with each output's class priors.
-        loss = self.loss
-        named = _named_loss_entries(loss)
-        if not named:
-            return super()._get_compile_kwargs()
-        proxy = copy.copy(self)
-        proxy.__dict__ = {k: v for k, v in self.__dict__.items()
-                          if not k.startswith("loss__")}
-        if isinstance(loss, str):
-            proxy.loss = None
-        elif isinstance(loss, Mapping):
-            proxy.loss = {k: None if k in named else v for k, v in loss.items()}
-        else:
-            proxy.loss = [None if k in named else v for k, v in enumerate(loss)]
-        kwargs = super(BaseWeightedEstimator, proxy)._get_compile_kwargs()
-        converted = kwargs["loss"]
-        if isinstance(loss, str):
-            kwargs["loss"] = loss
-        else:
-            for key in named:
-                converted[key] = loss[key]
-        return kwargs
+        # skweight's named losses are kept from scikeras (skweight._build).
+        return scikeras_compile_kwargs(self, BaseWeightedEstimator)
 
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
-        check_loss_names(self.loss)
-        kwargs = self._get_compile_kwargs()
-        if model is not None:
-            options = route_params(self.get_params(), destination="loss",
-                                   pass_filter=set(), strict=True)
-            loss, loss_weights, metrics = meta["_outputs_"].compile_losses(
-                model, kwargs.get("loss"), loss_weights, loss_options=options)
-            kwargs["loss"] = loss
-            if metrics:
-                kwargs["weighted_metrics"] = [
-                    *(kwargs.get("weighted_metrics") or []), *metrics]
-        kwargs["loss_weights"] = loss_weights
-        # Several steps per call cut Keras' per-step overhead; never more than an
-        # epoch holds, or the progress display counts past the end. Keras' torch
-        # trainer runs one step per call only.
-        if keras.backend.backend() != "torch":
-            kwargs.setdefault(
-                "steps_per_execution",
-                max(1, min(_STEPS_PER_EXECUTION,
-                           steps_per_epoch or _STEPS_PER_EXECUTION)),
-            )
-        return kwargs
+        """``model.compile``'s arguments (:func:`skweight._build.compile_kwargs`)."""
+        return compile_kwargs(self, model, meta, loss_weights, steps_per_epoch)
 
     # ---------------------------------------------------------- training
-    def _fit_args(self, n_samples, fit_kwargs):
-        args = route_params(self.get_params(), destination="fit",
-                            pass_filter=set(_FIT_PARAMS))
-        args = {k: v for k, v in args.items() if not k.startswith("callbacks")}
-        args.update(fit_kwargs)
-        if args.get("batch_size") is None:
-            args["batch_size"] = 32
-        for key in ("batch_size", "validation_batch_size"):
-            if args.get(key) == -1:
-                args[key] = n_samples
-        return args
-
     def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
         fit_kwargs = dict(fit_kwargs or {})
-        self._check_fit_kwargs(fit_kwargs)
-        X, codes, weights, loss_weights, state = self._prepare(X, y, sample_weight)
+        _check_fit_kwargs(fit_kwargs)
+        prepared = self._prepare(X, y, sample_weight)
+        X, state = prepared[0], prepared[-1]
         warm = self.warm_start and hasattr(self, "model_")
         if warm:
             self._check_warm_start(state)
@@ -571,66 +440,63 @@ class BaseWeightedEstimator(SkweightWrapper):
         X64 = X.astype(np.float64)
         meta = {**state, "feature_mean_": X64.mean(axis=0).tolist(),
                 "feature_var_": X64.var(axis=0).tolist()}
-        outputs = state["_outputs_"]
         with seeded(seed):
-            model = self.model_ if warm else self._build_model(meta)
-            compiled_by_user = not warm and model.compiled
-            outputs.bind(model)
-            saved = training_variables(model) if warm else []
-            args = self._fit_args(len(X), fit_kwargs)
-            n_train = len(X) - int(len(X) * args.get("validation_split", 0.0))
-            plan = self._training_plan(model, meta, loss_weights,
-                                       -(-n_train // args["batch_size"]))
-            if warm:
-                known = {id(v) for v in saved}
-                saved += [v for v in plan.restore if id(v) not in known]
-            snapshot = [np.array(v.numpy()) for v in saved]
-            # The optimizer parameters the network trains with, for the next
-            # warm fit to compare (None: the user compiled the model).
-            opt_params = optimizer_params(self.get_params())
-            if warm:
-                before = getattr(self, "_optimizer_params", None)
-                if before is not None:
-                    apply_optimizer_params(plan.trainer.optimizer, before,
-                                           opt_params)
-                else:
-                    opt_params = None
-            elif compiled_by_user:
-                opt_params = None
-            state["_optimizer_params"] = opt_params
-            initial_epoch = len(self.history_.get("loss", [])) if warm else 0
-            # StopOnNonFiniteLoss first, so that no later callback sees a
-            # diverged epoch.
-            callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
-                         *self._fit_callbacks, *plan.callbacks]
-            targets = outputs.keras_targets(model, codes, self.loss)
-            try:
-                logs = _train_network(
-                    plan.trainer, X, targets,
-                    outputs.keras_weights(weights), callbacks, args,
-                    initial_epoch, seed,
-                )
-            except BaseException:
-                for v, value in zip(saved, snapshot, strict=True):
-                    v.assign(value)
-                raise
-            finally:
-                # Keras points the callbacks at the model it trains; a private
-                # trainer cannot be pickled or copied with them.
-                if plan.trainer is not model:
-                    for callback in self._fit_callbacks:
-                        if getattr(callback, "_model", None) is plan.trainer:
-                            callback.set_model(model)
+            model, plan, logs = self._train_transaction(prepared, meta, warm,
+                                                        fit_kwargs, seed)
         history = defaultdict(list)
         if warm:
             for key, values in self.history_.items():
                 history[key] = list(values)
-        for key, values in outputs.expand_logs(logs).items():
+        for key, values in state["_outputs_"].expand_logs(logs).items():
             history[key] += [float(v) for v in values]
         if plan.record is not None:
             plan.record(state)
         self._commit(state, model, history)
         return self
+
+    def _train_transaction(self, prepared, meta, warm, fit_kwargs, seed):
+        """Build (or keep) the network and train its plan; a failure puts back
+        every variable a warm fit trains. ``(model, plan, logs)``."""
+        X, codes, weights, loss_weights, state = prepared
+        outputs = state["_outputs_"]
+        model = self.model_ if warm else build_model(self, meta)
+        compiled_by_user = not warm and model.compiled
+        outputs.bind(model)
+        saved = training_variables(model) if warm else []
+        args = _fit_args(self.get_params(), len(X), fit_kwargs)
+        n_train = len(X) - int(len(X) * args.get("validation_split", 0.0))
+        plan = self._training_plan(model, meta, loss_weights,
+                                   -(-n_train // args["batch_size"]))
+        if warm:
+            known = {id(v) for v in saved}
+            saved += [v for v in plan.restore if id(v) not in known]
+        snapshot = [np.array(v.numpy()) for v in saved]
+        state["_optimizer_params"] = fit_optimizer_params(
+            self.get_params(), getattr(self, "_optimizer_params", None),
+            plan.trainer, warm=warm, compiled_by_user=compiled_by_user)
+        initial_epoch = len(self.history_.get("loss", [])) if warm else 0
+        # StopOnNonFiniteLoss first, so that no later callback sees a
+        # diverged epoch.
+        callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
+                     *self._fit_callbacks, *plan.callbacks]
+        targets = outputs.keras_targets(model, codes, self.loss)
+        try:
+            logs = _train_network(
+                plan.trainer, X, targets, outputs.keras_weights(weights),
+                callbacks, args, initial_epoch, seed,
+            )
+        except BaseException:
+            for v, value in zip(saved, snapshot, strict=True):
+                v.assign(value)
+            raise
+        finally:
+            # Keras points the callbacks at the model it trains; a private
+            # trainer cannot be pickled or copied with them.
+            if plan.trainer is not model:
+                for callback in self._fit_callbacks:
+                    if getattr(callback, "_model", None) is plan.trainer:
+                        callback.set_model(model)
+        return model, plan, logs
 
     def _commit(self, state, model, history):
         """Install the new fitted state at once (after training succeeded)."""
@@ -705,42 +571,8 @@ n_outputs)
 
     # -------------------------------------------------------- predicting
     def _raw_outputs(self, X, **kwargs):
-        """One raw prediction array per output.
-
-        Through Keras' ``Model.predict`` when a callback (``callbacks``,
-        ``predict__callbacks``) acts on prediction, or with ``predict__*``
-        parameters or keyword arguments, as in scikeras; otherwise through the
-        fast path (a fit-only callback such as ``EarlyStopping`` keeps it).
-        """
-        check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, **_X_CHECKS)
-        if X.shape[1:] != tuple(self.X_shape_[1:]):
-            raise ValueError(
-                f"X must be of shape (n_samples, "
-                f"{', '.join(map(str, self.X_shape_[1:]))}) as in fit. Got X of "
-                f"shape {X.shape} instead."
-            )
-        if hasattr(X, "toarray"):
-            X = X.toarray()
-        params = self.get_params()
-        routed = route_params(params, destination="predict", pass_filter=set(),
-                              strict=True)
-        callbacks = [cb for cb in getattr(self, "_predict_callbacks", None) or []
-                     if _acts_on_prediction(cb)]
-        if callbacks or kwargs or any(not k.startswith("callbacks") for k in routed):
-            args = route_params(params, destination="predict",
-                                pass_filter={"batch_size", "verbose", "steps"},
-                                strict=True)
-            args = {k: v for k, v in args.items()
-                    if v is not None and not k.startswith("callbacks")}
-            args = {"verbose": 0, **args, **kwargs}
-            if args.get("batch_size") == -1:
-                args["batch_size"] = len(X)
-            raw = _backend.as_list(self.model_.predict(X, callbacks=callbacks,
-                                                       **args))
-        else:
-            raw = self._forward_cache(X)
-        return self._outputs_.split(raw)
+        """One raw prediction array per output (:mod:`skweight._predict`)."""
+        return raw_outputs(self, X, kwargs)
 
     def _predict_columns(self, X, **kwargs):
         """Predictions per output, each in its own kind (labels or floats)."""
@@ -754,19 +586,6 @@ n_outputs)
         probas = [o.proba(r) for o, r in zip(self._outputs_.outputs, raw,
                                              strict=True)]
         return probas[0] if self.y_ndim_ == 1 else probas
-
-
-_PREDICT_HOOKS = ("on_predict_begin", "on_predict_end", "on_predict_batch_begin",
-                  "on_predict_batch_end")
-
-
-def _acts_on_prediction(callback):
-    """Whether ``callback`` overrides one of Keras' prediction hooks."""
-    return any(
-        getattr(type(callback), hook, None) is not getattr(keras.callbacks.Callback,
-                                                           hook)
-        for hook in _PREDICT_HOOKS
-    )
 
 
 def score_targets(estimator, X, y, sample_weight):

@@ -21,6 +21,7 @@ __all__ = [
     "apply_optimizer_params",
     "check_warm_start",
     "copy_user_model",
+    "fit_optimizer_params",
     "optimizer_params",
     "restore_trainer_state",
     "trainer_state",
@@ -161,6 +162,21 @@ def apply_optimizer_params(optimizer, before, after):
             f"{shown} instead; {_NEW_NETWORK}"
         )
     optimizer.learning_rate = float(after["optimizer__learning_rate"])
+
+
+def fit_optimizer_params(params, before, trainer, *, warm, compiled_by_user):
+    """The optimizer parameters a fit trains with, for the next warm fit to
+    compare (None: the user compiled the model). A warm fit applies them to
+    ``trainer``'s kept optimizer, trained so far with ``before``."""
+    opt_params = optimizer_params(params)
+    if warm:
+        if before is not None:
+            apply_optimizer_params(trainer.optimizer, before, opt_params)
+        else:
+            opt_params = None
+    elif compiled_by_user:
+        opt_params = None
+    return opt_params
 
 
 def trainer_state(trainer, network):

@@ -17,6 +17,7 @@ __all__ = [
     "discount_missing",
     "encode_labels",
     "fill_missing_labels",
+    "mask_missing_labels",
     "present_labels",
     "split_target_columns",
 ]
@@ -95,6 +96,25 @@ def fill_missing_labels(columns, names, *, param="y"):
         filled.append(column)
         present.append(mask)
     return filled, present
+
+
+def mask_missing_labels(targets, missing_labels):
+    """``(targets, present)``: with ``missing_labels="mask"``, missing labels
+    replaced by placeholders and where the labels are (None when every
+    label is there); with ``"raise"``, a ValueError for a missing label."""
+    present = [present_labels(col) for col in targets.columns]
+    if all(p.all() for p in present):
+        return targets, None
+    if missing_labels == "raise":
+        name, p = next((n, p) for n, p in zip(targets.names, present,
+                                              strict=True) if not p.all())
+        raise ValueError(
+            f"y column {name!r} has missing labels (NaN, None or pd.NA). Set "
+            "missing_labels='mask' to train each output on its labelled "
+            f"samples only. Got {(~p).sum()} missing value(s) instead."
+        )
+    columns, present = fill_missing_labels(targets.columns, targets.names)
+    return TargetColumns(columns, targets.names, targets.ndim), present
 
 
 def discount_missing(labels, present):
