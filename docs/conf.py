@@ -87,7 +87,7 @@ autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
 # Class pages show skweight's own methods, inherited ones included (fit lives
 # on the engine's base class), but not those of these frameworks' classes.
 INHERITED_STOP = ["BaseWrapper", "BaseEstimator", "Loss", "BaseSearchCV",
-                  "BaseCrossValidator"]
+                  "BaseCrossValidator", "MetaEstimatorMixin", "CallbackSupportMixin"]
 autosummary_context = {"inherited_stop": ", ".join(INHERITED_STOP)}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

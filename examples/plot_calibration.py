@@ -1,4 +1,5 @@
 """Honest probabilities after class weights: a reliability diagram per output.
+===========================================================================
 
 Trains the built-in network with ``class_weight="balanced"`` on Fair's affairs
 table (rate_marriage, occupation, had_affair), then corrects its probabilities

@@ -1,5 +1,5 @@
 """Tune how strongly to rebalance, per output, with Pipeline + GridSearchCV.
-==================================================================
+=========================================================================
 ``InverseFrequency(power=p)`` moves from no weighting (p=0) to full inverse
 frequency (p=1); ``GridSearchCV`` tunes ``class_weight__power`` and refits on
 the balanced accuracy of the output we care about (the island, whose smallest

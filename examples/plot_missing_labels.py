@@ -1,4 +1,5 @@
 """Partly labelled multi-output data: mask the missing labels, keep the rows.
+==========================================================================
 
 On Fair's affairs table, a growing share of the ``occupation`` labels is
 removed at random. Dropping every incomplete row (what a refusal of missing

@@ -1,5 +1,5 @@
 """Classification and regression heads in one network: diamonds.
-======================================================
+=============================================================
 ``WeightedMixedOutputEstimator`` trains one network with a head per output:
 here the cut (5 grades, 13:1 imbalance) and the clarity (8 grades) of a
 diamond, and its price. Class weights reach only the two classification losses;

@@ -1,5 +1,5 @@
 """Per-label class weights on a multilabel target: film genres.
-=====================================================
+============================================================
 Each of the 58,788 films in ``pydataset``'s ``movies`` table carries seven 0/1
 genre labels (Action, Animation, Comedy, Drama, Documentary, Romance, Short),
 from 37 % positive (Drama) down to 6 % (Documentary). The features are the

@@ -1,5 +1,5 @@
 """Cross-validate each output of a multi-output classifier on its own.
-============================================================
+===================================================================
 ``score`` of a multi-output classifier is subset accuracy (all outputs right);
 ``skweight.metrics.per_output_scorers`` gives one scorer per output, by name,
 for ``cross_validate``. The figure shows each score's mean and standard

@@ -1,4 +1,5 @@
 """Per-output decisions tuned by cross-validation, next to class weights.
+======================================================================
 
 Trains the built-in network without class weights on Fair's affairs table and
 tunes each output's decision rule with

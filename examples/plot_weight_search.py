@@ -1,4 +1,5 @@
 """How strongly to rebalance, per output: a stacked grid search over weights.
+==========================================================================
 
 ``InverseFrequency(power=p)`` moves from no weighting (p=0) to full inverse
 frequency (p=1). ``WeightGridSearchCV`` tries five powers x 5 stratified folds
