@@ -12,12 +12,15 @@ output, with the per-label sample weights handed to Keras as an (n, L)
 Backend-neutral: only ``keras.ops``.
 """
 
+import math
+
 import keras
 from keras import ops
 
 __all__ = [
     "LOG_KEY",
     "PackedBinaryCrossentropy",
+    "PackedLogitAdjustedCrossentropy",
     "PerLabelLoss",
     "expand_label_losses",
 ]
@@ -59,6 +62,58 @@ class PackedBinaryCrossentropy(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package="skweight")
+class PackedLogitAdjustedCrossentropy(PackedBinaryCrossentropy):
+    """The logit-adjusted loss of every label of an (n, L) sigmoid output.
+
+    Label ``k``'s logit is shifted by ``tau * log(prior_k[1] / prior_k[0])``
+    before the binary cross-entropy, as
+    :class:`~skweight.losses.LogitAdjustedCrossentropy` does for one sigmoid
+    head; the per-label terms are weighted and summed as in
+    :class:`PackedBinaryCrossentropy`. The logits are recovered from the
+    probabilities, clipped as Keras clips its own cross-entropy.
+
+    Parameters
+    ----------
+    priors : list of (float, float)
+        Each label's class frequencies ``(p(0), p(1))`` in the training data.
+    tau : float
+        Strength of the adjustment, >= 0.
+    loss_weights : list of float
+        One weight per label.
+    """
+
+    def __init__(self, priors, tau, loss_weights,
+                 name="packed_logit_adjusted_crossentropy", **kwargs):
+        super().__init__(loss_weights, name=name, **kwargs)
+        self.priors = [[float(v) for v in prior] for prior in priors]
+        self.tau = float(tau)
+
+    @property
+    def logit_shift(self):
+        """``tau * log(prior[1] / prior[0])`` per label."""
+        return [self.tau * (math.log(p1) - math.log(p0)) for p0, p1 in self.priors]
+
+    def call(self, y_true, y_pred):
+        n_labels = len(self.loss_weights)
+        scale = ops.convert_to_tensor(self.loss_weights, dtype=y_pred.dtype)
+        shift = ops.convert_to_tensor(self.logit_shift, dtype=y_pred.dtype)
+        logits = adjusted_logits(y_pred, shift)
+        bce = ops.binary_crossentropy(ops.cast(y_true, y_pred.dtype), logits,
+                                      from_logits=True)
+        return bce * (scale * n_labels)
+
+    def get_config(self):
+        return {**super().get_config(), "priors": self.priors, "tau": self.tau}
+
+
+def adjusted_logits(y_pred, shift):
+    """The logits of sigmoid probabilities ``y_pred``, plus ``shift``."""
+    eps = keras.config.epsilon()
+    p = ops.clip(y_pred, eps, 1.0 - eps)
+    return ops.log(p) - ops.log(1.0 - p) + shift
+
+
+@keras.saving.register_keras_serializable(package="skweight")
 class PerLabelLoss(keras.metrics.Metric):
     """Each label's loss ``mean_n(w_nk * bce_nk)``, as one (L,) vector.
 
@@ -73,19 +128,31 @@ class PerLabelLoss(keras.metrics.Metric):
     ----------
     label_names : list of str
         One name per label (the Keras output names the heads layout would use).
+    logit_shift : list of float or None, default=None
+        Per label, the shift of a logit-adjusted loss
+        (:class:`PackedLogitAdjustedCrossentropy`), so that the logged loss is
+        the one trained, as a logit-adjusted head logs it.
     """
 
-    def __init__(self, label_names, name=None, **kwargs):
+    def __init__(self, label_names, name=None, logit_shift=None, **kwargs):
         name = LOG_KEY if name is None else name
         super().__init__(name=name, **kwargs)
         self.label_names = list(label_names)
+        self.logit_shift = (None if logit_shift is None
+                            else [float(v) for v in logit_shift])
         n = len(self.label_names)
         self.totals = self.add_variable(shape=(n,), initializer="zeros", name="totals")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
-        bce = ops.binary_crossentropy(ops.cast(y_true, self.dtype), y_pred)
+        y_true = ops.cast(y_true, self.dtype)
+        if self.logit_shift is None:
+            bce = ops.binary_crossentropy(y_true, y_pred)
+        else:
+            shift = ops.convert_to_tensor(self.logit_shift, dtype=self.dtype)
+            bce = ops.binary_crossentropy(
+                y_true, adjusted_logits(y_pred, shift), from_logits=True)
         if sample_weight is not None:
             bce = bce * ops.cast(sample_weight, self.dtype)
         self.totals.assign_add(ops.sum(bce, axis=0))
@@ -95,7 +162,8 @@ class PerLabelLoss(keras.metrics.Metric):
         return ops.divide_no_nan(self.totals, self.count)
 
     def get_config(self):
-        return {**super().get_config(), "label_names": self.label_names}
+        return {**super().get_config(), "label_names": self.label_names,
+                "logit_shift": self.logit_shift}
 
 
 def expand_label_losses(logs, label_names):

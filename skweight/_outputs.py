@@ -19,6 +19,7 @@ import numpy as np
 
 from skweight._multilabel import (
     PackedBinaryCrossentropy,
+    PackedLogitAdjustedCrossentropy,
     PerLabelLoss,
     expand_label_losses,
 )
@@ -306,23 +307,7 @@ class OutputSet:
         with the output's class priors and ``loss_options`` (``loss__*``).
         """
         if self.packed:
-            given = (user_loss.values() if isinstance(user_loss, dict)
-                     else user_loss if isinstance(user_loss, (list, tuple))
-                     else [user_loss])
-            named = [e for e in given if isinstance(e, str) and e in NAMED_LOSSES]
-            if named:
-                raise ValueError(
-                    f"loss={named[0]!r} needs one output per label: set "
-                    "model__label_layout='heads' for a multilabel y. Got the "
-                    "packed single-layer layout instead."
-                )
-            # One (n, L) output: the loss weights go into the packed loss, and a
-            # metric logs "<label>_loss" per label as separate heads would.
-            metrics = [PerLabelLoss(self.layer_names)]
-            if user_loss is None:
-                loss = PackedBinaryCrossentropy(loss_weights or [1.0] * len(self))
-                return loss, None, metrics
-            return user_loss, loss_weights, metrics
+            return self._packed_losses(user_loss, loss_weights, loss_options)
         widths = _widths(model) or [None] * len(self)
         entries = per_output(user_loss, self.names, param="loss",
                              aliases=_output_names(model, self.layer_names))
@@ -335,6 +320,36 @@ class OutputSet:
                                             strict=True)
         ]
         return losses, loss_weights, []
+
+    def _packed_losses(self, user_loss, loss_weights, loss_options):
+        """``compile_losses`` for the packed layout: one (n, L) output, so
+        one loss for all labels; the loss weights go into it, and a metric
+        logs ``"<label>_loss"`` per label as separate heads would."""
+        given = (list(user_loss.values()) if isinstance(user_loss, dict)
+                 else list(user_loss) if isinstance(user_loss, (list, tuple))
+                 else [user_loss])
+        named = [e for e in given if isinstance(e, str) and e in NAMED_LOSSES]
+        weights = loss_weights or [1.0] * len(self)
+        if not named:
+            metrics = [PerLabelLoss(self.layer_names)]
+            if user_loss is None:
+                return PackedBinaryCrossentropy(weights), None, metrics
+            return user_loss, loss_weights, metrics
+        if len(named) != len(given) or len(set(named)) != 1 or (
+                len(given) != 1 and len(given) != len(self)):
+            raise ValueError(
+                f"loss={named[0]!r} on some labels only needs one output per "
+                "label: set model__label_layout='heads' for a multilabel y, or "
+                f"give loss={named[0]!r} for every label. Got loss={user_loss!r} "
+                "with the packed single-layer layout instead."
+            )
+        # Each label's loss as a head would get it (priors, checked options),
+        # folded into one packed loss.
+        heads = [o.named_loss(named[0], loss_options or {}) for o in self.outputs]
+        loss = PackedLogitAdjustedCrossentropy(
+            [h.prior for h in heads], heads[0].tau, weights)
+        return loss, None, [PerLabelLoss(self.layer_names,
+                                         logit_shift=loss.logit_shift)]
 
     # ----------------------------------------------------------- training
     def keras_targets(self, model, codes, user_loss=None):

@@ -47,11 +47,15 @@ def _codes(column, classes, name):
 
 def _logit_adjustments(estimator):
     """Per output, ``prior ** tau`` of a logit-adjusted loss, else None."""
+    from skweight._multilabel import PackedLogitAdjustedCrossentropy
     from skweight.losses import LogitAdjustedCrossentropy
 
     n_outputs = len(estimator.output_names_)
     # The losses the network was compiled with, whichever way they were given.
     loss = getattr(estimator.model_, "loss", None)
+    if isinstance(loss, PackedLogitAdjustedCrossentropy):
+        # The packed multilabel layout: one loss, one prior per label.
+        return [np.asarray(prior) ** loss.tau for prior in loss.priors]
     losses = list(loss) if isinstance(loss, (list, tuple)) else [loss] * n_outputs
     if len(losses) != n_outputs:  # the packed multilabel layout: one loss
         losses = [None] * n_outputs

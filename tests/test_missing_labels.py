@@ -173,9 +173,9 @@ def test_logit_adjusted_by_output_and_refusals(penguins_small):
         WeightedMultiOutputClassifier(loss="logit_adjusted", loss__gamma=2,
                                       **FROZEN).fit(X, Y)
     labels = np.column_stack([Y["sex"] == "male", Y["island"] == "Biscoe"])
-    with pytest.raises(ValueError, match="needs one output per label: set "
-                       "model__label_layout='heads'"):
-        WeightedMultiOutputClassifier(loss="logit_adjusted", **FROZEN).fit(
+    with pytest.raises(ValueError, match="on some labels only needs one output "
+                       "per label: set model__label_layout='heads'"):
+        WeightedMultiOutputClassifier(loss=["logit_adjusted", None], **FROZEN).fit(
             X, labels.astype(int))
     mixed_y = Y[["species"]].assign(mass=X["body_mass_g"] / 1000 + 0.01)
     with pytest.raises(ValueError, match="applies to classification outputs. Got "

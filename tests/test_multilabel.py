@@ -76,6 +76,47 @@ def test_packed_and_heads_layouts_train_the_same(multilabel):
     )
 
 
+@pytest.mark.parametrize("loss", ["logit_adjusted", {f"output_{k}": "logit_adjusted"
+                                                     for k in range(4)}])
+def test_packed_logit_adjusted_loss_trains_as_heads(multilabel, loss):
+    """loss="logit_adjusted" on the packed layout: each label's logit shifted
+    by tau * log(prior_1 / prior_0), the same training, logged losses and
+    "prior" correction as one logit-adjusted sigmoid head per label."""
+    from sklearn.frozen import FrozenEstimator
+
+    from skweight.calibration import CalibratedMultiOutputClassifier
+
+    X, Y = multilabel
+    params = {**FROZEN, "optimizer__learning_rate": 0.1, "batch_size": 40,
+              "epochs": 3, "loss": loss, "loss__tau": 0.7,
+              "loss_weights": [1.0, 2.0, 0.5, 1.0]}
+    packed = WeightedMultiOutputClassifier(**params)
+    packed.initialize(X, Y)
+    heads = WeightedMultiOutputClassifier(model__label_layout="heads", **params)
+    heads.initialize(X, Y)
+    _copy_packed_into_heads(packed, heads)
+    packed.set_params(warm_start=True).fit(X, Y)
+    heads.set_params(warm_start=True).fit(X, Y)
+    for key, values in heads.history_.items():
+        np.testing.assert_allclose(packed.history_[key], values, rtol=1e-5,
+                                   err_msg=key)
+    np.testing.assert_allclose(
+        np.stack(packed.predict_proba(X)), np.stack(heads.predict_proba(X)),
+        atol=1e-5)
+    # The logged loss is the adjusted one, not the plain cross-entropy.
+    proba = packed.predict_proba(X)[1][:, 1]
+    assert abs(packed.history_["output_1_loss"][-1]
+               - np.mean(_bce(Y[:, 1], proba))) > 1e-3
+    corrected = [CalibratedMultiOutputClassifier(FrozenEstimator(clf)).fit(X, Y)
+                 for clf in (packed, heads)]
+    prior = Y.mean(axis=0)
+    for k in range(4):
+        expected = np.array([1 - prior[k], prior[k]]) ** 0.7
+        for calibrated in corrected:
+            np.testing.assert_allclose(calibrated.prior_correction_[k], expected,
+                                       rtol=1e-6)
+
+
 def test_per_label_loss_is_mean_of_weighted_bce(multilabel):
     """Frozen network: each label's logged loss is mean(w * bce) with its own w."""
     X, Y = multilabel
