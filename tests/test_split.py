@@ -85,3 +85,42 @@ def test_bad_split_arguments():
         next(cv.split(np.zeros((6, 1)), None))
     with pytest.raises(ValueError, match="greater than the number of samples"):
         next(cv.split(np.zeros((2, 1)), np.array([0, 1])))
+
+
+def test_missing_labels_are_placed_by_the_other_outputs():
+    """A missing label is no class: each output's labelled samples, and its
+    classes, are spread over the folds; the holed rows are still split."""
+    X, Y = load_fair(return_X_y=True)
+    holed = Y.astype(object)
+    rows = np.random.default_rng(0).random(len(holed)) < 0.3
+    holed.loc[rows, "occupation"] = None
+    folds = _test_folds(MultiOutputStratifiedKFold(5), X, holed)
+    assert np.array_equal(np.sort(np.concatenate(folds)), np.arange(len(X)))
+    labelled = ~rows
+    shares = [labelled[test].mean() for test in folds]
+    assert max(shares) - min(shares) < 0.02
+    occupation = Y["occupation"].to_numpy()
+    kept = [test[labelled[test]] for test in folds]
+    assert _max_proportion_deviation(kept, occupation) < 0.01
+    assert _max_proportion_deviation(folds, Y["rate_marriage"].to_numpy()) < 0.01
+    empty = holed.assign(occupation=None)
+    with pytest.raises(ValueError, match="'occupation' has no label"):
+        next(MultiOutputStratifiedKFold(3).split(X, empty))
+
+
+def test_default_cv_of_the_meta_estimators(penguins):
+    """An int cv: StratifiedKFold for 1-D y, multi-output stratification for
+    2-D y or missing labels (check_cv's unshuffled KFold would follow the
+    order of the rows); other values as check_cv gives them."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from skweight.model_selection._split import default_cv
+
+    _, Y = penguins
+    assert isinstance(default_cv(3, Y["island"]), StratifiedKFold)
+    assert isinstance(default_cv(None, Y), MultiOutputStratifiedKFold)
+    assert default_cv(None, Y).n_splits == 5
+    assert isinstance(default_cv(3, Y["island"].astype(object).where(
+        Y["island"] != "Dream")), MultiOutputStratifiedKFold)
+    given = KFold(4, shuffle=True, random_state=0)
+    assert default_cv(given, Y) is given

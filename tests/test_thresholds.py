@@ -125,6 +125,27 @@ def test_cross_validation_refit_single_output_and_multilabel(split):
     assert multilabel.predict(X_val).shape == (len(X_val), 2)
 
 
+def test_int_cv_is_multi_output_stratified(penguins):
+    """An int cv on multi-output y splits as MultiOutputStratifiedKFold, not
+    as check_cv's unshuffled KFold (rows sorted by island here)."""
+    from sklearn.multioutput import MultiOutputClassifier
+
+    from skweight.model_selection import MultiOutputStratifiedKFold
+
+    X, Y = penguins
+    order = np.argsort(Y["island"].to_numpy(), kind="stable")
+    X, Y = X.iloc[order], Y.iloc[order]
+    model = make_pipeline(StandardScaler(),
+                          MultiOutputClassifier(LogisticRegression()))
+    tuned = {
+        name: MultiOutputTunedThresholdClassifierCV(model, cv=cv).fit(X, Y)
+        for name, cv in [("int", 3), ("stratified", MultiOutputStratifiedKFold(3)),
+                         ("kfold", KFold(3))]
+    }
+    assert tuned["int"].best_scores_ == tuned["stratified"].best_scores_
+    assert tuned["int"].best_scores_ != tuned["kfold"].best_scores_
+
+
 def test_bad_input_is_refused_before_training(split):
     X_train, _, Y_train, _ = split
     unfitted = WeightedMultiOutputClassifier(epochs=1, **TINY)

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import numpy as np
 from iterstrat.ml_stratifiers import IterativeStratification
-from sklearn.model_selection import BaseCrossValidator
+from sklearn.model_selection import BaseCrossValidator, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples
 
-from skweight._targets import encode_labels, split_target_columns
+from skweight._targets import encode_labels, present_labels, split_target_columns
 from skweight._typing import Features, RandomStateLike, Targets
 
 __all__ = ["MultiOutputStratifiedKFold"]
@@ -29,15 +29,47 @@ _UNSHUFFLED_SEED = 0
 
 
 def one_hot_classes(y):
-    """The (n_samples, sum of n_classes) boolean one-hot of every output's classes."""
+    """The (n_samples, sum of n_classes) boolean one-hot of every output's
+    classes; a missing label (NaN, None, ``pd.NA``) is a row of zeros in its
+    output's block, so the sample is placed by its other labels."""
     targets = split_target_columns(y)
     blocks = []
     for column, name in zip(targets.columns, targets.names, strict=True):
-        labels = encode_labels(column, name=name)
+        present = present_labels(column)
+        rows = np.flatnonzero(present)
+        if not rows.size:
+            raise ValueError(
+                f"y column {name!r} has no label: MultiOutputStratifiedKFold "
+                "needs at least one labelled sample per output. Got only "
+                "missing values instead."
+            )
+        labels = encode_labels(column[rows] if rows.size < len(column)
+                               else column, name=name)
         block = np.zeros((targets.n_samples, len(labels.classes)), dtype=bool)
-        block[np.arange(targets.n_samples), labels.codes] = True
+        block[rows, labels.codes] = True
         blocks.append(block)
     return np.hstack(blocks)
+
+
+def default_cv(cv, y, *, default=5):
+    """The splits an int (or None: ``default`` folds) ``cv`` stands for in a
+    skweight meta-estimator: scikit-learn's ``check_cv`` for a one-dimensional
+    ``y`` (or one column) with every label present (``StratifiedKFold`` for
+    class labels),
+    otherwise :class:`MultiOutputStratifiedKFold` (``check_cv`` would give
+    multi-output ``y`` plain, unshuffled ``KFold``, which leaves every output's
+    classes to the order of the rows). Other ``cv`` values go to ``check_cv``.
+    """
+    if cv is None:
+        cv = default
+    column = np.asarray(y)
+    if column.ndim == 2 and column.shape[1] == 1:
+        column = column[:, 0]  # one output, as scikit-learn takes (n, 1) y
+    if not isinstance(cv, numbers.Integral) or isinstance(cv, bool):
+        return check_cv(cv, y, classifier=True)
+    if column.ndim == 1 and present_labels(column).all():
+        return check_cv(cv, column, classifier=True)
+    return MultiOutputStratifiedKFold(int(cv))
 
 
 class MultiOutputStratifiedKFold(BaseCrossValidator):
@@ -67,7 +99,9 @@ class MultiOutputStratifiedKFold(BaseCrossValidator):
     Notes
     -----
     Test folds may differ in size by a few samples: the algorithm fills each
-    fold's quota of every class first and of samples second.
+    fold's quota of every class first and of samples second. A missing label
+    (NaN, None, ``pd.NA``) is no class: the sample is placed by its other
+    outputs' labels, so each output's labelled samples are spread evenly too.
 
     References
     ----------

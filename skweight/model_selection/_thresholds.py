@@ -24,7 +24,6 @@ from sklearn.model_selection import (
     ShuffleSplit,
     StratifiedShuffleSplit,
     TunedThresholdClassifierCV,
-    check_cv,
 )
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, indexable
@@ -33,6 +32,7 @@ from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import present_labels, split_target_columns
 from skweight._typing import CVLike, Features, RandomStateLike, Scoring, Targets
 from skweight._views import is_multi_output
+from skweight.model_selection._split import default_cv
 
 __all__ = ["MultiOutputTunedThresholdClassifierCV"]
 
@@ -140,9 +140,10 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         ``"balanced_accuracy"``).
     cv : int, float, cross-validation generator, iterable or "prefit", default=5
         The splits, as in ``TunedThresholdClassifierCV``: an int is that many
-        folds (stratified for one-dimensional ``y``, plain
-        :class:`~sklearn.model_selection.KFold` otherwise: pass shuffled folds
-        for sorted data); a float in (0, 1) is one shuffled split holding out
+        stratified folds (``StratifiedKFold`` for one-dimensional ``y``,
+        :class:`~skweight.model_selection.MultiOutputStratifiedKFold` on every output's classes for
+        multi-output ``y``, where scikit-learn's ``check_cv`` would give
+        unshuffled ``KFold``); a float in (0, 1) is one shuffled split holding out
         that fraction; ``"prefit"`` tunes a fitted ``estimator`` on the data
         given to ``fit`` (which should be held out from its training).
     refit : bool, default=True
@@ -248,9 +249,9 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
             kind = ShuffleSplit if ndim == 2 else StratifiedShuffleSplit
             cv = kind(n_splits=1, test_size=self.cv, random_state=self.random_state)
         else:
-            # Stratified for 1-D y; multi-output y (which may hold missing
-            # labels) gets plain KFold, as check_cv gives it.
-            cv = check_cv(self.cv, y if ndim == 1 else None, classifier=True)
+            # Stratified: on y's classes for 1-D y, on every output's classes
+            # (missing labels left out) for multi-output y.
+            cv = default_cv(self.cv, y)
         return list(cv.split(X, y))
 
     def fit(self: _Self, X: Features, y: Targets) -> _Self:
