@@ -141,9 +141,10 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
     cv : int, float, cross-validation generator, iterable or "prefit", default=5
         The splits, as in ``TunedThresholdClassifierCV``: an int is that many
         stratified folds (``StratifiedKFold`` for one-dimensional ``y``,
-        :class:`~skweight.model_selection.MultiOutputStratifiedKFold` on every output's classes for
-        multi-output ``y``, where scikit-learn's ``check_cv`` would give
-        unshuffled ``KFold``); a float in (0, 1) is one shuffled split holding out
+        :class:`~skweight.model_selection.MultiOutputStratifiedKFold` on
+        every output's classes for multi-output ``y``, where scikit-learn's
+        ``check_cv`` would give unshuffled ``KFold``); a float in (0, 1) is
+        one shuffled split holding out
         that fraction; ``"prefit"`` tunes a fitted ``estimator`` on the data
         given to ``fit`` (which should be held out from its training).
     refit : bool, default=True
