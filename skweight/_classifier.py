@@ -14,6 +14,7 @@ from skweight._outputs import (
     OutputSet,
     classification_target_type,
 )
+from skweight._targets import subset_accuracy
 from skweight._typing import (
     Features,
     KerasLoss,
@@ -306,6 +307,9 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
               sample_weight: SampleWeight = None) -> float:
         """Accuracy; subset accuracy (all outputs right) for multi-output ``y``.
 
+        A missing label is not judged: a sample is right when the labels it has
+        are, and a sample with no label is left out.
+
         ``X``, ``y`` and ``sample_weight`` are checked as ``fit`` checks them.
 
         Parameters
@@ -321,11 +325,7 @@ n_outputs)
         Returns
         -------
         float
-            The fraction of samples whose every output is right.
+            The fraction of samples whose every labelled output is right.
         """
         columns, sample_weight = score_targets(self, X, y, sample_weight)
-        predicted = self._predict_columns(X)
-        correct = np.ones(len(predicted[0]), dtype=bool)
-        for true, pred in zip(columns, predicted, strict=True):
-            correct &= np.asarray(true) == pred
-        return float(np.average(correct, weights=sample_weight))
+        return subset_accuracy(columns, self._predict_columns(X), sample_weight)

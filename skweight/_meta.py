@@ -13,7 +13,7 @@ from sklearn.base import ClassifierMixin, MetaEstimatorMixin
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from skweight._targets import split_target_columns
+from skweight._targets import split_target_columns, subset_accuracy
 from skweight._typing import Features, SampleWeight, Targets
 from skweight._views import final_step, is_multi_output
 
@@ -86,6 +86,9 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
               sample_weight: SampleWeight = None) -> float:
         """Accuracy; subset accuracy (all outputs right) for multi-output ``y``.
 
+        A missing label is not judged: a sample is right when the labels it has
+        are, and a sample with no label is left out.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -98,7 +101,8 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
         Returns
         -------
         float
-            The (weighted) fraction of samples whose every output is right.
+            The (weighted) fraction of samples whose every labelled output is
+            right.
         """
         columns = self._predict_columns(X)
         targets = split_target_columns(y)
@@ -107,10 +111,7 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
                 f"y has {targets.n_outputs} column(s) but the estimator was fitted "
                 f"on {len(columns)} output(s)."
             )
-        correct = np.ones(len(columns[0]), dtype=bool)
-        for true, pred in zip(targets.columns, columns, strict=True):
-            correct &= np.asarray(true) == pred
         if sample_weight is not None:
             sample_weight = check_array(sample_weight, ensure_2d=False,
                                         dtype=np.float64, input_name="sample_weight")
-        return float(np.average(correct, weights=sample_weight))
+        return subset_accuracy(targets.columns, columns, sample_weight)

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 
@@ -29,6 +28,7 @@ from skweight._outputs import (
     RegressionOutput,
     classification_target_type,
 )
+from skweight._targets import mean_output_score
 from skweight._typing import (
     Features,
     KerasLoss,
@@ -418,14 +418,8 @@ n_outputs)
             The mean of the outputs' scores.
         """
         columns, sample_weight = score_targets(self, X, y, sample_weight)
-        predicted = self._predict_columns(X)
-        scores = [
-            r2_score(true, pred, sample_weight=sample_weight) if kind == REGRESSION
-            else accuracy_score(true, pred, sample_weight=sample_weight)
-            for true, pred, kind in zip(columns, predicted,
-                                        self.output_types_, strict=True)
-        ]
-        return float(np.mean(scores))
+        return mean_output_score(columns, self._predict_columns(X),
+                                 self.output_types_, sample_weight)
 
 
 def _target_type(outputs):

@@ -61,6 +61,53 @@ def present_labels(column):
     return ~pd.isna(np.asarray(column))
 
 
+def subset_accuracy(true_columns, predicted_columns, sample_weight=None):
+    """The (weighted) fraction of samples whose every labelled output is right.
+
+    A missing label (NaN, None, ``pd.NA``) is not judged: a sample counts as
+    right when the labels it has are predicted, and a sample with no label at
+    all is left out, as the per-output scorers leave out missing rows.
+    """
+    right = np.ones(len(predicted_columns[0]), dtype=bool)
+    labelled = np.zeros(len(right), dtype=bool)
+    for true, pred in zip(true_columns, predicted_columns, strict=True):
+        present = present_labels(true)
+        right &= ~present | (np.asarray(true) == pred)
+        labelled |= present
+    if not labelled.any():
+        raise ValueError(
+            "y has no label to score: every value is missing (NaN, None or "
+            "pd.NA). Got only missing values instead."
+        )
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight)[labelled]
+    return float(np.average(right[labelled], weights=sample_weight))
+
+
+def mean_output_score(true_columns, predicted_columns, kinds, sample_weight=None):
+    """The mean over outputs of accuracy (classification) and R² (regression),
+    each output scored on the samples whose label it has."""
+    from sklearn.metrics import accuracy_score, r2_score
+
+    scores = []
+    for true, pred, kind in zip(true_columns, predicted_columns, kinds,
+                                strict=True):
+        present = present_labels(true)
+        if not present.any():
+            raise ValueError(
+                "y has an output with no label to score: every value is missing "
+                "(NaN, None or pd.NA). Got only missing values instead."
+            )
+        weight = None if sample_weight is None else np.asarray(sample_weight)[present]
+        true, pred = np.asarray(true)[present], np.asarray(pred)[present]
+        if kind == "regression":
+            scores.append(r2_score(true.astype(np.float64), pred,
+                                   sample_weight=weight))
+        else:
+            scores.append(accuracy_score(true, pred, sample_weight=weight))
+    return float(np.mean(scores))
+
+
 def fill_missing_labels(columns, names, *, param="y"):
     """Missing labels replaced by placeholders, and where the labels are.
 

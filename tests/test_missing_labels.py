@@ -103,6 +103,19 @@ def test_every_estimator_masks_and_raises_by_default(make, penguins_small):
     with pytest.raises(ValueError, match="missing_labels must be 'raise' or "
                        "'mask'. Got 'drop' instead"):
         make(missing_labels="drop", **FROZEN).fit(X, Y)
+    # score judges each sample on the labels it has (no label: left out).
+    pred = np.asarray(est.predict(X))
+    if isinstance(est, WeightedMixedOutputEstimator):
+        expected = np.mean([np.mean(pred[~holes, 0] == Y["species"][~holes]),
+                            np.mean(pred[:, 1] == Y["island"]),
+                            np.mean(pred[:, 2] == Y["sex"])])
+    else:
+        expected = np.mean((pred[:, 1] == Y["island"]) & (pred[:, 2] == Y["sex"])
+                           & (holes | (pred[:, 0] == Y["species"])))
+    assert est.score(X, holed) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="no label to score"):
+        est.score(X, Y.astype(object).assign(species=None, island=None,
+                                             sex=None))
     holed.loc[:, "sex"] = None
     with pytest.raises(ValueError, match="'sex' has no labels left"):
         make(missing_labels="mask", **FROZEN).fit(X, holed)

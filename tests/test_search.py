@@ -73,6 +73,38 @@ def test_stacked_copy_trains_as_a_separate_fit(penguins_small):
         np.testing.assert_allclose(mine[:, -1], theirs[:, -1], atol=1e-4)
 
 
+def test_missing_labels_masked_copy_trains_as_a_separate_fit(penguins_small):
+    """missing_labels="mask": a copy gives the holed rows zero weight on that
+    output only, and counts the labelled rows for "balanced", as fit does; the
+    subset-accuracy score judges each row on the labels it has."""
+    X, Y = penguins_small
+    holed = Y.astype(object)
+    holed.loc[np.random.default_rng(0).random(len(Y)) < 0.3, "island"] = None
+    est = WeightedMultiOutputClassifier(epochs=5, batch_size=-1, shuffle=False,
+                                        missing_labels="mask", **TINY)
+    search = WeightGridSearchCV(est, {"class_weight": ["balanced"]}, cv=2)
+    plan, group, start = _initial_weights(search, X, holed)
+    assert isinstance(plan.splits, list) and len(plan.splits) == 2
+    network = search._train_group(group, plan.Xc)
+    train, test = plan.splits[1]
+    separate = WeightedMultiOutputClassifier(
+        _network_from(start, (8,)), class_weight="balanced", epochs=5,
+        batch_size=-1, shuffle=False, missing_labels="mask",
+    ).fit(X.iloc[train], holed.iloc[train])
+    for name, values in network.copy_weights(1).items():
+        for mine, theirs in zip(values, separate.model_.get_layer(name).get_weights(),
+                                strict=True):
+            np.testing.assert_allclose(mine, theirs, atol=1e-4, rtol=0)
+    search.fit(X, holed)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.n_labelled_[1] == holed["island"].notna().sum()
+    labelled = holed["island"].notna().to_numpy()
+    pred = search.predict(X)
+    right = (pred[:, 0] == Y["species"]) & (pred[:, 2] == Y["sex"]) & (
+        ~labelled | (pred[:, 1] == Y["island"]))
+    assert search.score(X, holed) == pytest.approx(right.mean())
+
+
 def test_agrees_with_grid_search_on_imbalanced_penguins(penguins):
     """None vs "balanced" on the island output (163/123/47), mini-batches and
     shuffling as usual: the same winner, mean scores within the fold-to-fold

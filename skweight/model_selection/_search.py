@@ -25,7 +25,6 @@ import keras
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import (
     KFold,
     ParameterGrid,
@@ -45,7 +44,13 @@ from sklearn.utils.validation import _check_method_params, check_array
 
 from skweight._network import build_default_network
 from skweight._scikeras_compat import seeded
-from skweight._targets import encode_labels, split_target_columns
+from skweight._targets import (
+    encode_labels,
+    fill_missing_labels,
+    mean_output_score,
+    split_target_columns,
+    subset_accuracy,
+)
 from skweight._typing import CVLike, Features, Scoring, Targets
 from skweight._validation import resolve_loss_weights, seed_from_random_state
 from skweight._weights import (
@@ -72,7 +77,7 @@ _STACKED_PARAMS = ("class_weight", "loss_weights")
 _HANDLED_PARAMS = frozenset({
     "class_weight", "loss_weights", "optimizer", "batch_size", "epochs", "shuffle",
     "random_state", "verbose", "run_eagerly", "warm_start", "metrics",
-    "validation_batch_size", "output_types",
+    "validation_batch_size", "output_types", "missing_labels",
 })
 _HANDLED_FIT_PARAMS = frozenset({"batch_size", "epochs", "shuffle", "verbose"})
 
@@ -228,8 +233,11 @@ class _Outputs:
         self.types = list(getattr(template, "output_types_", ["classification"] * n))
         classes = [template.classes_] if self.single else list(template.classes_)
         targets = split_target_columns(y)
+        # With missing_labels="mask" (the template's fit has checked that it
+        # is set), a missing label is a placeholder with zero weight.
+        columns, self.present = fill_missing_labels(targets.columns, self.names)
         self.classes, self.codes, self.values, self.kinds = [], [], [], []
-        for k, column in enumerate(targets.columns):
+        for k, column in enumerate(columns):
             if column.dtype.kind == "O":
                 column = pd.Series(column).infer_objects().to_numpy()
             if self.types[k] == "regression":
@@ -356,16 +364,9 @@ class _CopyView:
         predicted = self._predict_columns(X)
         truth = split_target_columns(y).columns
         if "output_types_" in vars(self):
-            return float(np.mean([
-                r2_score(t, p, sample_weight=sample_weight) if kind == "regression"
-                else accuracy_score(t, p, sample_weight=sample_weight)
-                for t, p, kind in zip(truth, predicted, self.output_types_,
-                                      strict=True)
-            ]))
-        correct = np.ones(len(predicted[0]), dtype=bool)
-        for t, p in zip(truth, predicted, strict=True):
-            correct &= np.asarray(t) == p
-        return float(np.average(correct, weights=sample_weight))
+            return mean_output_score(truth, predicted, self.output_types_,
+                                     sample_weight)
+        return subset_accuracy(truth, predicted, sample_weight)
 
 
 # ``fit`` returns the estimator itself, typed as the caller's own class.
@@ -697,7 +698,7 @@ n_outputs)
         labelled = [k for k, t in enumerate(outputs.types) if t != "regression"]
         if not labelled:
             return KFold(n_splits)
-        if outputs.single:
+        if outputs.single and outputs.present[0].all():
             return StratifiedKFold(n_splits)
         if len(labelled) == len(outputs.types):
             return MultiOutputStratifiedKFold(n_splits)
@@ -734,20 +735,22 @@ n_outputs)
         targets, weights, moments = [], [], []
         for k, (name, (kind, _)) in enumerate(zip(outputs.names, outputs.kinds,
                                                   strict=True)):
-            weight = masks.T.astype(np.float64)
+            # Each copy's training rows that have this output's label.
+            labelled = masks & outputs.present[k]
+            weight = labelled.T.astype(np.float64)
             if sw is not None:
                 weight *= sw[:, k:k + 1]
             if kind == REGRESSION:
                 values = outputs.values[k]
-                mean = np.array([values[m].mean() for m in masks])
-                scale = np.array([values[m].std() or 1.0 for m in masks])
+                mean = np.array([values[m].mean() for m in labelled])
+                scale = np.array([values[m].std() or 1.0 for m in labelled])
                 targets.append(((values[:, None] - mean) / scale).astype(np.float32))
                 moments.append((mean, scale))
             else:
                 codes = outputs.codes[k]
                 n_classes = len(outputs.classes[k])
                 counts = np.stack([np.bincount(codes[m], minlength=n_classes)
-                                   for m in masks])
+                                   for m in labelled])
                 self._check_fold_classes(copies, counts, outputs, k)
                 for c, copy in enumerate(copies):
                     entry = group["entries"][copy.candidate][k]
