@@ -38,6 +38,26 @@ def _copy_packed_into_heads(packed, heads):
         heads.model_.get_layer(name).set_weights([kernel[:, k:k + 1], bias[k:k + 1]])
 
 
+def _train_both_layouts(params, X, Y):
+    """The packed and the heads network trained from the same initial weights;
+    checks that they log the same losses and predict the same."""
+    packed = WeightedMultiOutputClassifier(**params)
+    packed.initialize(X, Y)
+    heads = WeightedMultiOutputClassifier(model__label_layout="heads", **params)
+    heads.initialize(X, Y)
+    _copy_packed_into_heads(packed, heads)
+    packed.set_params(warm_start=True).fit(X, Y)
+    heads.set_params(warm_start=True).fit(X, Y)
+    assert sorted(packed.history_) == sorted(heads.history_)
+    for key, values in heads.history_.items():
+        np.testing.assert_allclose(packed.history_[key], values, rtol=1e-5,
+                                   err_msg=key)
+    np.testing.assert_allclose(
+        np.stack(packed.predict_proba(X)), np.stack(heads.predict_proba(X)),
+        atol=1e-5)
+    return packed, heads
+
+
 def test_indicator_target_gets_the_packed_layout(multilabel):
     X, Y = multilabel
     clf = WeightedMultiOutputClassifier(**FROZEN).fit(X, Y)
@@ -59,21 +79,7 @@ def test_packed_and_heads_layouts_train_the_same(multilabel):
         "class_weight": ["balanced", None, {0: 1.0, 1: 4.0}, "sqrt_inverse"],
         "loss_weights": [1.0, 2.0, 0.5, 1.0],
     }
-    packed = WeightedMultiOutputClassifier(**params)
-    packed.initialize(X, Y)
-    heads = WeightedMultiOutputClassifier(model__label_layout="heads", **params)
-    heads.initialize(X, Y)
-    _copy_packed_into_heads(packed, heads)
-    packed.set_params(warm_start=True).fit(X, Y)
-    heads.set_params(warm_start=True).fit(X, Y)
-    assert sorted(packed.history_) == sorted(heads.history_)
-    for key, values in heads.history_.items():
-        np.testing.assert_allclose(packed.history_[key], values, rtol=1e-5,
-                                   err_msg=key)
-    np.testing.assert_allclose(
-        np.stack(packed.predict_proba(X)), np.stack(heads.predict_proba(X)),
-        atol=1e-5,
-    )
+    _train_both_layouts(params, X, Y)
 
 
 @pytest.mark.parametrize("loss", ["logit_adjusted", {f"output_{k}": "logit_adjusted"
@@ -90,19 +96,7 @@ def test_packed_logit_adjusted_loss_trains_as_heads(multilabel, loss):
     params = {**FROZEN, "optimizer__learning_rate": 0.1, "batch_size": 40,
               "epochs": 3, "loss": loss, "loss__tau": 0.7,
               "loss_weights": [1.0, 2.0, 0.5, 1.0]}
-    packed = WeightedMultiOutputClassifier(**params)
-    packed.initialize(X, Y)
-    heads = WeightedMultiOutputClassifier(model__label_layout="heads", **params)
-    heads.initialize(X, Y)
-    _copy_packed_into_heads(packed, heads)
-    packed.set_params(warm_start=True).fit(X, Y)
-    heads.set_params(warm_start=True).fit(X, Y)
-    for key, values in heads.history_.items():
-        np.testing.assert_allclose(packed.history_[key], values, rtol=1e-5,
-                                   err_msg=key)
-    np.testing.assert_allclose(
-        np.stack(packed.predict_proba(X)), np.stack(heads.predict_proba(X)),
-        atol=1e-5)
+    packed, heads = _train_both_layouts(params, X, Y)
     # The logged loss is the adjusted one, not the plain cross-entropy.
     proba = packed.predict_proba(X)[1][:, 1]
     assert abs(packed.history_["output_1_loss"][-1]
