@@ -337,9 +337,16 @@ class BaseWeightedEstimator(SkweightWrapper):
 
     def _training_plan(self, model, meta, loss_weights, steps_per_epoch):
         """Compile ``model`` and say what to train: a :class:`TrainingPlan`."""
-        if not model.compiled or loss_weights is not None:
+        if not model.compiled:
             model.compile(**self._make_compile_kwargs(
                 model, meta, loss_weights, steps_per_epoch))
+        elif loss_weights is not None:
+            # Loss weights are part of the compiled loss. The model keeps its
+            # optimizer, so that a warm fit carries on with its moments and
+            # step count, and a model the user compiled with its own.
+            kwargs = self._make_compile_kwargs(model, meta, loss_weights,
+                                               steps_per_epoch)
+            model.compile(**{**kwargs, "optimizer": model.optimizer})
         return TrainingPlan(model)
 
     # ----------------------------------------------------------- checks

@@ -270,6 +270,24 @@ def test_warm_start_continues_training(penguins_small):
     assert len(clf.history_["loss"]) == 4
 
 
+def test_warm_fit_with_loss_weights_keeps_the_optimizer_state(penguins_small):
+    """Loss weights are compiled into the loss, so a warm fit recompiles; it
+    keeps the fitted optimizer (Adam's moments and step count): two warm fits
+    of 2 epochs train as one fit of 4."""
+    X, Y = penguins_small
+    params = {"epochs": 2, "loss_weights": [1.0, 2.0, 0.5], "shuffle": False,
+              **TINY}
+    warm = WeightedMultiOutputClassifier(warm_start=True, **params).fit(X, Y)
+    steps = int(warm.model_.optimizer.iterations.numpy())
+    warm.fit(X, Y)
+    assert int(warm.model_.optimizer.iterations.numpy()) == 2 * steps
+    once = WeightedMultiOutputClassifier(**{**params, "epochs": 4}).fit(X, Y)
+    np.testing.assert_allclose(warm.history_["loss"], once.history_["loss"],
+                               rtol=1e-5)
+    for a, b in zip(warm.predict_proba(X), once.predict_proba(X), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_validation_split_logs_validation_losses(penguins_small):
     X, Y = penguins_small
     clf = WeightedMultiOutputClassifier(
