@@ -99,9 +99,15 @@ DELIBERATE = [
         "dict given; the losses and their routed parameters are the ones given"
     )),
     (r"test_class_weight_balanced|test_kwargs\[KerasClassifier", (
-        "on TensorFlow skweight gives Model.fit a tf.data pipeline that holds "
-        "the batches and the per-output weights; the test mocks Model.fit and "
-        "looks for its sample_weight / batch_size keyword arguments"
+        "on TensorFlow skweight trains in its own loop, or gives Model.fit a "
+        "tf.data pipeline that holds the batches and the per-output weights; "
+        "the test mocks Model.fit and looks for its sample_weight / batch_size "
+        "keyword arguments"
+    )),
+    (r"must have \d+ units \(softmax over", (
+        "a model whose output width does not fit the classes (here one linear "
+        "unit for 3 classes) is refused before training, naming the width it "
+        "needs"
     )),
 ]
 
