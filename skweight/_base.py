@@ -21,6 +21,13 @@ estimators say which kinds they have (:meth:`_encode_targets`).
 
 from __future__ import annotations
 
+from skweight import _env
+
+# A worker process that unpickles an estimator or a search job loads this
+# module first, not through skweight's lazy names: TensorFlow starts quietly
+# there too (skweight/_env.py).
+_env.configure_logging()
+
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Mapping

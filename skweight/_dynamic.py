@@ -28,6 +28,13 @@ helper, rebuilt when needed.
 
 from __future__ import annotations
 
+from skweight import _env
+
+# A worker process that unpickles an estimator or a search job loads this
+# module first, not through skweight's lazy names: TensorFlow starts quietly
+# there too (skweight/_env.py).
+_env.configure_logging()
+
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Any

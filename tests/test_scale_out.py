@@ -24,6 +24,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 import skweight
 from skweight import WeightedMultiOutputClassifier
 from skweight.metrics import output_scorer
+from skweight.model_selection import MultiOutputStratifiedKFold, WeightGridSearchCV
 
 TINY = {"model__hidden_layer_sizes": (8,), "epochs": 2, "batch_size": 64,
         "random_state": 0}
@@ -41,6 +42,35 @@ def _search():
         scoring=output_scorer("balanced_accuracy", "island"),
         cv=KFold(3, shuffle=True, random_state=0), refit=False, n_jobs=-1,
     )
+
+
+def _pid(estimator, X, y):
+    """A scorer that says which process scored."""
+    return float(os.getpid())
+
+
+def _weight_search():
+    """Two stacked networks (one per epoch count), one joblib job each."""
+    return WeightGridSearchCV(
+        WeightedMultiOutputClassifier(**TINY),
+        {"class_weight": [None, "balanced"], "epochs": [1, 2]},
+        scoring={"ba": output_scorer("balanced_accuracy", "island"), "pid": _pid},
+        cv=MultiOutputStratifiedKFold(3), refit=False, n_jobs=-1,
+    )
+
+
+def _same_weight_search(results, expected, worker_pids):
+    assert results["params"] == expected["params"]
+    np.testing.assert_array_equal(results["mean_test_ba"], expected["mean_test_ba"])
+    pids = {results[f"split{s}_test_pid"][i] for s in range(3) for i in range(4)}
+    assert pids <= worker_pids and os.getpid() not in pids
+
+
+@pytest.fixture(scope="module")
+def local_weight_results(penguins):
+    X, Y = penguins
+    with joblib.parallel_backend("sequential"):
+        return _weight_search().fit(X, Y).cv_results_
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +94,8 @@ def _predict_remotely(model_bytes, X):
     return pickle.loads(model_bytes).predict(X)
 
 
-def test_grid_search_on_dask_worker_processes(penguins, local_results):
+def test_grid_search_on_dask_worker_processes(penguins, local_results,
+                                             local_weight_results):
     distributed = pytest.importorskip(
         "distributed", reason="Dask is an extra: pip install 'skweight[dask]'"
     )
@@ -80,6 +111,11 @@ def test_grid_search_on_dask_worker_processes(penguins, local_results):
         # fork-safe, and this process has trained already).
         pids = set(client.run(os.getpid).values())
         assert len(pids) == 2 and os.getpid() not in pids
+        # WeightGridSearchCV's stacked networks are joblib jobs too.
+        with joblib.parallel_backend("dask"):
+            weights = _weight_search().fit(X, Y)
+        _same_weight_search(weights.cv_results_, local_weight_results,
+                            {float(p) for p in pids})
         methods = client.run(_start_method)
         assert set(methods.values()) == {"spawn"}
         # A fitted estimator (its Keras model inside) pickles to a worker and
@@ -101,7 +137,7 @@ def _pickled(estimator):
     return pickle.dumps(estimator)
 
 
-def test_grid_search_on_ray(penguins, local_results):
+def test_grid_search_on_ray(penguins, local_results, local_weight_results):
     ray = pytest.importorskip("ray", reason="Ray is an extra: pip install "
                               "'skweight[ray]'")
     from ray.util.joblib import register_ray
@@ -117,7 +153,13 @@ def test_grid_search_on_ray(penguins, local_results):
         register_ray()
         with joblib.parallel_backend("ray"):
             search = _search().fit(X, Y)
+            weights = _weight_search().fit(X, Y)
         _same_scores(search.cv_results_, local_results)
+        # WeightGridSearchCV's stacked networks ran in Ray's worker processes.
+        worker_pids = {weights.cv_results_[f"split{s}_test_pid"][i]
+                       for s in range(3) for i in range(4)}
+        _same_weight_search(weights.cv_results_, local_weight_results,
+                            worker_pids)
         fitted = clone(_search().estimator).fit(X, Y)
         remote = ray.get(
             ray.remote(_predict_remotely).remote(_pickled(fitted), X)

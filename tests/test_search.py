@@ -239,3 +239,38 @@ def test_single_output_y_and_default_cv(penguins_small):
     assert search.n_splits_ == 5  # StratifiedKFold(5)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.predict(X.iloc[:2]).shape == (2,)
+
+
+def _pid(estimator, X, y):
+    """A scorer that says which process scored (one per job)."""
+    import os
+
+    return float(os.getpid())
+
+
+def test_n_jobs_runs_each_network_as_a_joblib_job(penguins_small):
+    """n_jobs=2: each stacked network (one per group: here two epoch counts)
+    and each separate Dynamic fit is a joblib job in a worker process; the
+    scores are those of the sequential search."""
+    import os
+
+    X, Y = penguins_small
+    scoring = {"ba": per_output_scorers("balanced_accuracy", ["island"])[
+        "balanced_accuracy_island"], "pid": _pid}
+    grids = [
+        (WeightedMultiOutputClassifier(**TINY),
+         {"class_weight": [None, "balanced"], "epochs": [1, 2]}),
+        (DynamicWeightClassifier(epochs=1, **TINY),
+         {"weighting": ["dwa", "inverse_loss"]}),
+    ]
+    for est, grid in grids:
+        kwargs = {"scoring": scoring, "refit": False, "cv": CV2}
+        serial = WeightGridSearchCV(est, grid, **kwargs).fit(X, Y)
+        parallel = WeightGridSearchCV(est, grid, n_jobs=2, **kwargs).fit(X, Y)
+        assert parallel.cv_results_["params"] == serial.cv_results_["params"]
+        np.testing.assert_array_equal(parallel.cv_results_["mean_test_ba"],
+                                      serial.cv_results_["mean_test_ba"])
+        pids = {parallel.cv_results_[f"split{s}_test_pid"][i]
+                for s in range(2) for i in range(len(serial.cv_results_["params"]))}
+        assert os.getpid() not in pids
+        assert set(serial.cv_results_["mean_test_pid"]) == {os.getpid()}

@@ -14,6 +14,13 @@ from; it pins the private helpers it reuses to scikit-learn < 1.10).
 
 from __future__ import annotations
 
+from skweight import _env
+
+# A worker process that unpickles an estimator or a search job loads this
+# module first, not through skweight's lazy names: TensorFlow starts quietly
+# there too (skweight/_env.py).
+_env.configure_logging()
+
 import inspect
 import numbers
 import time
@@ -40,6 +47,7 @@ from sklearn.model_selection._validation import (
 )
 from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, check_array
 
 from skweight._network import build_default_network
@@ -437,6 +445,15 @@ class WeightGridSearchCV(BaseSearchCV):
         for one-dimensional ``y``. Every training fold must hold every class
         of every classification output (a separate fit on a fold without a
         class would build another network).
+    n_jobs : int or None, default=None
+        Number of jobs that train in parallel, through joblib (so a Dask or
+        Ray joblib backend spreads them over a cluster): one job per stacked
+        network, and one per candidate x fold of a
+        :class:`~skweight.DynamicWeightClassifier` group. ``None`` is 1 unless
+        in a ``joblib.parallel_backend`` context; -1 uses every processor.
+        Candidates that share a network are one job whatever ``n_jobs``: put
+        the parameters that change the network (``epochs``, ``model__*``, ...)
+        in the grid to get several.
     verbose : int, default=0
         Print the number of fits and stacked networks.
     error_score : "raise" or float, default=np.nan
@@ -494,7 +511,7 @@ class WeightGridSearchCV(BaseSearchCV):
 
     _parameter_constraints: dict = {
         **{k: v for k, v in BaseSearchCV._parameter_constraints.items()
-           if k not in ("n_jobs", "pre_dispatch")},
+           if k != "pre_dispatch"},
         "estimator": [HasMethods(["fit", "get_params"])],
         "param_grid": [dict, list],
     }
@@ -504,13 +521,15 @@ class WeightGridSearchCV(BaseSearchCV):
                  | Sequence[Mapping[str, Sequence[Any]]],
                  *, scoring: Scoring = None,
                  refit: bool | str | Callable[..., Any] = True, cv: CVLike = None,
-                 verbose: int = 0, error_score: str | float = np.nan,
+                 n_jobs: int | None = None, verbose: int = 0,
+                 error_score: str | float = np.nan,
                  return_train_score: bool = False) -> None:
         self.estimator = estimator
         self.param_grid = param_grid
         self.scoring = scoring
         self.refit = refit
         self.cv = cv
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.error_score = error_score
         self.return_train_score = return_train_score
@@ -555,13 +574,17 @@ n_outputs)
 
         out: list[Any] = [None] * (len(candidates) * len(splits))
         score_params = plan.routed.scorer.score
+        jobs = []
         for group in groups:
             if group["dynamic"]:
-                self._fit_separately(group, candidates, splits, X, y, scorers,
-                                     fit_params, score_params, out)
+                jobs += self._separate_jobs(group, candidates, splits, X, y,
+                                            scorers, fit_params, score_params)
             else:
-                self._fit_stacked(group, Xc, X, y, splits, scorers, score_params,
-                                  out)
+                jobs.append(delayed(self._fit_stacked)(
+                    group, Xc, X, y, splits, scorers, score_params))
+        for results in Parallel(n_jobs=self.n_jobs)(jobs):
+            for index, result in results:
+                out[index] = result
         _warn_or_raise_about_fit_failures(out, self.error_score)
         if callable(self.scoring):
             _insert_error_scores(out, self.error_score)
@@ -667,6 +690,11 @@ n_outputs)
                 group["optimizer"] = _make_optimizer(template)
             group["params"] = template.get_params(deep=False)
             template.initialize(X, y)
+            # initialize built the network to check the settings; the jobs use
+            # the template's fitted attributes only, so it leaves the network
+            # behind (a parallel job would otherwise unpickle it).
+            for name in ("model_", "_forward_cache"):
+                template.__dict__.pop(name, None)
             group["template"] = template
             group["outputs"] = outputs = _Outputs(template, y)
             group["entries"], group["loss_weights"] = {}, {}
@@ -817,8 +845,11 @@ n_outputs)
             )
         return network
 
-    def _fit_stacked(self, group, Xc, X, y, splits, scorers, score_params, out):
+    def _fit_stacked(self, group, Xc, X, y, splits, scorers, score_params):
+        """Train a group's stacked network and score its copies: a list of
+        ``(index in cv_results_ order, result)``."""
         template, copies = group["template"], group["copies"]
+        out = []
         start = time.time()
         network = self._train_group(group, Xc)
         finite = network.finite_copies()
@@ -869,21 +900,30 @@ n_outputs)
                                                   indices=train)
                     result["train_scores"] = _score(view, X_train, y_train, scorers,
                                                     kwargs, self.error_score)
-            out[copy.candidate * len(splits) + copy.split] = result
+            out.append((copy.candidate * len(splits) + copy.split, result))
+        return out
 
-    def _fit_separately(self, group, candidates, splits, X, y, scorers, fit_params,
-                        score_params, out):
-        """One ``fit`` per candidate x fold, as ``GridSearchCV`` runs them."""
-        for i in group["members"]:
-            for s, (train, test) in enumerate(splits):
-                out[i * len(splits) + s] = _fit_and_score(
-                    clone(group["estimator"]), X, y, scorer=scorers, train=train,
-                    test=test, verbose=self.verbose, parameters=candidates[i],
-                    fit_params=fit_params, score_params=score_params,
-                    return_train_score=self.return_train_score,
-                    return_n_test_samples=True, return_times=True,
-                    error_score=self.error_score,
-                )
+    def _separate_jobs(self, group, candidates, splits, X, y, scorers, fit_params,
+                       score_params):
+        """One ``fit`` per candidate x fold, as ``GridSearchCV`` runs them: a
+        job each, returning ``[(index, result)]``."""
+        return [
+            delayed(_fit_and_score_at)(
+                i * len(splits) + s,
+                clone(group["estimator"]), X, y, scorer=scorers, train=train,
+                test=test, verbose=self.verbose, parameters=candidates[i],
+                fit_params=fit_params, score_params=score_params,
+                return_train_score=self.return_train_score,
+                return_n_test_samples=True, return_times=True,
+                error_score=self.error_score,
+            )
+            for i in group["members"] for s, (train, test) in enumerate(splits)
+        ]
+
+
+def _fit_and_score_at(index, *args, **kwargs):
+    """scikit-learn's ``_fit_and_score``, as ``[(index, its result)]``."""
+    return [(index, _fit_and_score(*args, **kwargs))]
 
 
 class _OnColumns:
