@@ -15,7 +15,7 @@ ROOT = Path(__file__).parent.parent
 
 # Enough fits of fresh networks for TensorFlow's retracing warning to fire
 # (5 traces of one function within 10 calls): the demo's 2 splits x 3 methods,
-# then a 3-fold cross-validation.
+# then a 3-fold cross-validation; then a search in two worker processes.
 SCRIPT = """
 from sklearn.model_selection import KFold, cross_val_score
 
@@ -31,6 +31,11 @@ clf = WeightedMultiOutputClassifier(
 )
 cv = KFold(3, shuffle=True, random_state=0)
 print(cross_val_score(clf, X, Y, cv=cv, scoring=output_scorer("accuracy", "island")))
+# Worker processes (loky) load skweight's modules by unpickling, not through
+# its lazy names: they start TensorFlow quietly too.
+from skweight.model_selection import WeightGridSearchCV
+
+WeightGridSearchCV(clf, {"epochs": [1, 2]}, cv=2, n_jobs=2).fit(X, Y)
 """
 
 ABSL_LINES = (
