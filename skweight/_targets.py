@@ -136,6 +136,11 @@ def fill_missing_labels(columns, names, *, param="y"):
         if not mask.all():
             column = column.copy()
             column[~mask] = column[np.argmax(mask)]
+            if column.dtype == object:
+                # Numbers or booleans stored as objects only to hold None or
+                # pd.NA: back to their own dtype, so that classes_ and predict
+                # are the labels scikit-learn's metrics accept.
+                column = _natural_dtype(column)
             if column.dtype.kind == "f" and np.all(column == np.round(column)):
                 # Integer labels stored as floats only to hold NaN (pandas does
                 # this): back to integers, the labels the user gave.
@@ -143,6 +148,19 @@ def fill_missing_labels(columns, names, *, param="y"):
         filled.append(column)
         present.append(mask)
     return filled, present
+
+
+def _natural_dtype(column):
+    """An object column of numbers or booleans as a numeric or boolean array;
+    any other column (strings, mixed kinds) unchanged."""
+    kinds = {type(v) for v in column}
+    if all(issubclass(t, (bool, np.bool_)) for t in kinds):
+        return column.astype(bool)
+    if all(issubclass(t, (numbers.Number, np.number)) and
+           not issubclass(t, (bool, np.bool_, complex, np.complexfloating))
+           for t in kinds):
+        return np.asarray(column.tolist())
+    return column
 
 
 def mask_missing_labels(targets, missing_labels):

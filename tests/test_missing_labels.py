@@ -195,3 +195,34 @@ def test_logit_adjusted_by_output_and_refusals(penguins_small):
                        "it for the regression output 'mass'"):
         WeightedMixedOutputEstimator(loss="logit_adjusted", **FROZEN).fit(
             X.drop(columns="body_mass_g"), mixed_y)
+
+
+@pytest.mark.parametrize("hole", ["None", "pd.NA", "NaN"])
+def test_labels_keep_their_dtype_around_missing_values(hole):
+    # An integer column that holds None (object dtype), pd.NA (Int64) or NaN
+    # (float) is still integer labels: classes_ and predict are integers, which
+    # scikit-learn's metrics accept (an object array of integers they refuse).
+    import pandas as pd
+    from sklearn.metrics import log_loss
+
+    X, Y = load_fair(return_X_y=True)
+    idx = np.random.default_rng(0).permutation(len(X))[:300]
+    X, Y = X.iloc[idx], Y.iloc[idx].reset_index(drop=True)
+    holes = np.random.default_rng(1).random(len(Y)) < 0.3
+    column = {"None": Y["occupation"].astype(object),
+              "pd.NA": Y["occupation"].astype("Int64"),
+              "NaN": Y["occupation"].astype(float)}[hole]
+    column[holes] = {"None": None, "pd.NA": pd.NA, "NaN": np.nan}[hole]
+    holed = Y.assign(occupation=column)
+    clf = WeightedMultiOutputClassifier(missing_labels="mask", **FROZEN).fit(
+        X, holed)
+    assert clf.classes_[1].dtype == np.int64
+    np.testing.assert_array_equal(clf.classes_[1],
+                                  np.unique(Y["occupation"][~holes]))
+    assert clf.classes_[2].dtype == bool
+    predicted = clf.predict(X)[:, 1]
+    assert {type(v) for v in predicted} <= {int, np.int64}
+    loss = log_loss(Y["occupation"], clf.predict_proba(X)[1],
+                    labels=clf.classes_[1])
+    assert np.isfinite(loss)
+    assert holed["occupation"].isna().sum() == holes.sum()  # input untouched
