@@ -169,4 +169,13 @@ class SkweightWrapper(BaseWrapper):
         # be pickled or deep-copied.
         state = self.__dict__.copy()
         state.pop("_forward_cache", None)
+        model = state.get("model_")
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None and model.built and not optimizer.built:
+            # An initialize()d network's optimizer has no slots yet. Loading
+            # builds them and Keras then warns that the saved optimizer had
+            # fewer variables ("Skipping variable loading for optimizer"). Build
+            # them now, as the first training step would (zeros), so that the
+            # saved optimizer is the one a load rebuilds.
+            optimizer.build(model.trainable_variables)
         return state
