@@ -22,6 +22,8 @@ from sklearn.metrics import (
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from skweight._targets import present_labels
+
 __all__ = [
     "PerOutputConfusionMatrixDisplay",
     "per_output_report",
@@ -95,11 +97,19 @@ def _per_output(estimator: Any, X: Any, y: Any) -> list[dict[str, Any]]:
         if classes[k] is None:  # a regression output of a mixed estimator
             continue
         dtype = np.asarray(classes[k]).dtype
+        # Rows whose label is missing for this output say nothing about it, as
+        # in the per-output scorers.
+        labelled = present_labels(truth[k])
+        if not labelled.any():
+            raise ValueError(
+                f"y column {name!r} has no label to report: every value is "
+                "missing (NaN, None or pd.NA). Got only missing values instead."
+            )
         outputs.append({
             "name": name,
             "classes": np.asarray(classes[k]),
-            "y_true": np.asarray(truth[k]).astype(dtype, copy=False),
-            "y_pred": np.asarray(pred[k]).astype(dtype, copy=False),
+            "y_true": np.asarray(truth[k])[labelled].astype(dtype, copy=False),
+            "y_pred": np.asarray(pred[k])[labelled].astype(dtype, copy=False),
             "class_weight": weights[k],
         })
     return outputs
@@ -120,7 +130,9 @@ def per_output_report(estimator: Any, X: Any, y: Any) -> pd.DataFrame:
     X : array-like of shape (n_samples, n_features)
         The samples to predict.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        The true labels, one column per output in the estimator's order.
+        The true labels, one column per output in the estimator's order; a
+        missing one (NaN, None, ``pd.NA``) leaves its row out of that
+        output's figures, as in the per-output scorers.
 
     Returns
     -------
@@ -295,7 +307,8 @@ class PerOutputConfusionMatrixDisplay:
         Parameters
         ----------
         y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True labels.
+            True labels; a missing one (NaN, None, ``pd.NA``) leaves its row
+            out of that output's matrix.
         y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Predicted labels.
         output_names : list of str, default=None
@@ -320,6 +333,8 @@ class PerOutputConfusionMatrixDisplay:
             )
         matrices, labels = [], []
         for t, p in zip(truth, pred, strict=True):
+            labelled = present_labels(t)  # a missing true label is left out
+            t, p = np.asarray(t)[labelled], np.asarray(p)[labelled]
             classes = np.unique(np.concatenate([t, p.astype(t.dtype, copy=False)]))
             matrices.append(confusion_matrix(t, p, labels=classes,
                                              normalize=normalize))
@@ -345,7 +360,8 @@ class PerOutputConfusionMatrixDisplay:
         X : array-like of shape (n_samples, n_features)
             The samples to predict.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The true labels.
+            The true labels; a missing one (NaN, None, ``pd.NA``) leaves its
+            row out of that output's matrix.
         normalize : {"true", "pred", "all"}, default=None
             As in :func:`sklearn.metrics.confusion_matrix`.
         **plot_kwargs

@@ -106,6 +106,37 @@ def test_confusion_matrix_display_per_output(fitted):
     np.testing.assert_allclose(again.displays_[2].confusion_matrix.sum(axis=1), 1)
 
 
+def test_report_and_matrices_leave_out_missing_labels(fitted):
+    # A missing label says nothing about its output: the report and the
+    # matrices of that output are those of its labelled rows; the other
+    # outputs keep every row.
+    clf, X, Y = fitted
+    holes = np.random.default_rng(3).random(len(Y)) < 0.3
+    holed = Y.astype(object)
+    holed.loc[holes, "island"] = None
+    holed.loc[~holes & (np.arange(len(Y)) % 7 == 0), "sex"] = np.nan
+    report = per_output_report(clf, X, holed)
+    pred = clf.predict(X)
+    for k, name in enumerate(Y.columns):
+        keep = holed[name].notna().to_numpy()
+        rows = report[report.output == name]
+        _, _, _, support = precision_recall_fscore_support(
+            Y[name][keep], pred[keep, k], labels=clf.classes_[k], zero_division=0)
+        np.testing.assert_array_equal(rows["support"], support)
+        assert rows["balanced_accuracy"].iloc[0] == pytest.approx(
+            balanced_accuracy_score(Y[name][keep], pred[keep, k]))
+    assert report[report.output == "island"]["support"].sum() == (~holes).sum()
+    assert report[report.output == "species"]["support"].sum() == len(Y)
+    disp = PerOutputConfusionMatrixDisplay.from_estimator(clf, X, holed)
+    assert disp.displays_[1].confusion_matrix.sum() == (~holes).sum()
+    again = PerOutputConfusionMatrixDisplay.from_predictions(holed, pred)
+    np.testing.assert_array_equal(again.displays_[1].confusion_matrix,
+                                  disp.displays_[1].confusion_matrix)
+    holed["sex"] = None
+    with pytest.raises(ValueError, match="'sex' has no label to report"):
+        per_output_report(clf, X, holed)
+
+
 def test_plot_loss_weights_draws_weights_and_losses(penguins_small):
     X, Y = penguins_small
     clf = DynamicWeightClassifier(weighting="dwa", **TINY).fit(X, Y)
