@@ -15,8 +15,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
-from skweight._targets import encode_labels, split_target_columns
-from skweight._validation import describe, did_you_mean, per_output
+from skweight._targets import (
+    discount_missing,
+    encode_labels,
+    mask_missing_labels,
+    split_target_columns,
+)
+from skweight._validation import check_parameter, describe, did_you_mean, per_output
 
 __all__ = [
     "ClassWeightStrategy",
@@ -440,7 +445,11 @@ def weigh_outputs(entries, labels, sample_weight, names):
 
 
 def compute_output_sample_weight(
-    class_weight: ClassWeight, y: ArrayLike, *, sample_weight: ArrayLike | None = None
+    class_weight: ClassWeight,
+    y: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    missing_labels: str = "raise",
 ) -> np.ndarray:
     """Per-output sample weights from class weights: never a product.
 
@@ -464,6 +473,13 @@ def compute_output_sample_weight(
     sample_weight : array-like of shape (n_samples,) or (n_samples, n_outputs), \
             default=None
         Multiplies the class weights; a 1-D array applies to every output.
+    missing_labels : {"raise", "mask"}, default="raise"
+        What a missing label (NaN, None, ``pd.NA``) does: ``"raise"`` refuses
+        it with a ``ValueError``; ``"mask"`` gives that sample weight 0 for
+        that output alone, and the class-weight strategies count the labelled
+        samples only (what the estimators' ``missing_labels="mask"`` trains
+        with). A Keras loop fed these weights still needs a placeholder label
+        in each hole: any class of that output, since its weight is 0.
 
     Returns
     -------
@@ -482,15 +498,24 @@ def compute_output_sample_weight(
            [0.66666667, 2.        ],
            [2.        , 0.66666667]])
     """
+    check_parameter("missing_labels", missing_labels)
     targets = split_target_columns(y)
     names = targets.names
     entries = resolve_class_weight(class_weight, names,
                                    single_output=targets.ndim == 1)
     sw = check_output_sample_weight(sample_weight, targets.n_samples,
                                     targets.n_outputs, names=names)
+    targets, present = mask_missing_labels(targets, missing_labels)
     # Labels are checked as fit checks them (no NaN, None or mixed kinds).
     labels = [encode_labels(column, name=name)
               for column, name in zip(targets.columns, names, strict=True)]
+    if present is not None:
+        # As fit does: class counts over the labelled samples, and a missing
+        # label weighs 0 for its own output only.
+        labels = [discount_missing(lab, p)
+                  for lab, p in zip(labels, present, strict=True)]
+        mask = np.column_stack(present).astype(np.float64)
+        sw = mask if sw is None else sw * mask
     weights, _ = weigh_outputs(entries, labels, sw, names)
     # One contiguous row per output; the transpose hands back (n_samples,
     # n_outputs) whose columns, the arrays Keras receives, stay contiguous.

@@ -226,3 +226,18 @@ def test_labels_keep_their_dtype_around_missing_values(hole):
                     labels=clf.classes_[1])
     assert np.isfinite(loss)
     assert holed["occupation"].isna().sum() == holes.sum()  # input untouched
+
+
+def test_fit_trains_with_compute_output_sample_weight_of_the_mask(penguins_small):
+    # The weights a masked fit trains with are compute_output_sample_weight's
+    # with missing_labels="mask": a frozen network logs the same losses.
+    from skweight import compute_output_sample_weight
+
+    X, Y = penguins_small
+    holed, holes = _holed(Y, "island", 0.3)
+    masked = WeightedMultiOutputClassifier(
+        class_weight="balanced", missing_labels="mask", **FROZEN).fit(X, holed)
+    sw = compute_output_sample_weight("balanced", holed, missing_labels="mask")
+    by_hand = WeightedMultiOutputClassifier(**FROZEN).fit(X, Y, sample_weight=sw)
+    for name, loss in _losses(masked).items():
+        assert loss == pytest.approx(_losses(by_hand)[name], rel=1e-6), name

@@ -66,3 +66,29 @@ def test_errors_name_the_parameter(penguins):
         compute_output_sample_weight("balance", Y)
     with pytest.raises(ValueError, match="sample_weight must be >= 0"):
         compute_output_sample_weight(None, Y, sample_weight=-np.ones(len(Y)))
+
+
+def test_missing_labels_mask_weighs_zero_and_counts_the_labelled(penguins):
+    _, Y = penguins
+    holes = np.random.default_rng(0).random(len(Y)) < 0.3
+    holed = Y.astype(object)
+    holed.loc[holes, "island"] = None
+    with pytest.raises(ValueError, match="'island' has missing labels"):
+        compute_output_sample_weight("balanced", holed)
+    with pytest.raises(ValueError, match="missing_labels must be 'raise' or 'mask'"):
+        compute_output_sample_weight("balanced", holed, missing_labels="drop")
+    sw = np.linspace(0.5, 1.5, len(Y))
+    ours = compute_output_sample_weight("balanced", holed, sample_weight=sw,
+                                        missing_labels="mask")
+    # The holed output: sklearn's balanced weights of its labelled rows, 0 on
+    # the holes; the other outputs as without holes.
+    np.testing.assert_array_equal(ours[holes, 1], 0.0)
+    np.testing.assert_allclose(
+        ours[~holes, 1], compute_sample_weight("balanced", Y["island"][~holes])
+        * sw[~holes])
+    for k in (0, 2):
+        np.testing.assert_allclose(
+            ours[:, k], compute_sample_weight("balanced", Y.iloc[:, k]) * sw)
+    assert holed["island"].isna().sum() == holes.sum()  # input untouched
+    plain = compute_output_sample_weight(None, holed, missing_labels="mask")
+    np.testing.assert_array_equal(plain[:, 1], (~holes).astype(float))
