@@ -20,6 +20,7 @@ __all__ = [
     "mask_missing_labels",
     "present_labels",
     "split_target_columns",
+    "unbox_labels",
 ]
 
 # Integer labels whose range is at most this many times the number of samples
@@ -72,7 +73,11 @@ def subset_accuracy(true_columns, predicted_columns, sample_weight=None):
     labelled = np.zeros(len(right), dtype=bool)
     for true, pred in zip(true_columns, predicted_columns, strict=True):
         present = present_labels(true)
-        right &= ~present | (np.asarray(true) == pred)
+        # Compared where labelled only: pd.NA == label is neither True nor False.
+        match = np.zeros(len(right), dtype=bool)
+        match[present] = (unbox_labels(np.asarray(true)[present])
+                          == np.asarray(pred)[present])
+        right &= ~present | match
         labelled |= present
     if not labelled.any():
         raise ValueError(
@@ -99,7 +104,8 @@ def mean_output_score(true_columns, predicted_columns, kinds, sample_weight=None
                 "(NaN, None or pd.NA). Got only missing values instead."
             )
         weight = None if sample_weight is None else np.asarray(sample_weight)[present]
-        true, pred = np.asarray(true)[present], np.asarray(pred)[present]
+        true = unbox_labels(np.asarray(true)[present])
+        pred = unbox_labels(np.asarray(pred)[present])
         if kind == "regression":
             scores.append(r2_score(true.astype(np.float64), pred,
                                    sample_weight=weight))
@@ -136,11 +142,10 @@ def fill_missing_labels(columns, names, *, param="y"):
         if not mask.all():
             column = column.copy()
             column[~mask] = column[np.argmax(mask)]
-            if column.dtype == object:
-                # Numbers or booleans stored as objects only to hold None or
-                # pd.NA: back to their own dtype, so that classes_ and predict
-                # are the labels scikit-learn's metrics accept.
-                column = _natural_dtype(column)
+            # Numbers or booleans stored as objects only to hold None or
+            # pd.NA: back to their own dtype, so that classes_ and predict
+            # are the labels scikit-learn's metrics accept.
+            column = unbox_labels(column)
             if column.dtype.kind == "f" and np.all(column == np.round(column)):
                 # Integer labels stored as floats only to hold NaN (pandas does
                 # this): back to integers, the labels the user gave.
@@ -148,19 +153,6 @@ def fill_missing_labels(columns, names, *, param="y"):
         filled.append(column)
         present.append(mask)
     return filled, present
-
-
-def _natural_dtype(column):
-    """An object column of numbers or booleans as a numeric or boolean array;
-    any other column (strings, mixed kinds) unchanged."""
-    kinds = {type(v) for v in column}
-    if all(issubclass(t, (bool, np.bool_)) for t in kinds):
-        return column.astype(bool)
-    if all(issubclass(t, (numbers.Number, np.number)) and
-           not issubclass(t, (bool, np.bool_, complex, np.complexfloating))
-           for t in kinds):
-        return np.asarray(column.tolist())
-    return column
 
 
 def mask_missing_labels(targets, missing_labels):
@@ -242,11 +234,25 @@ _OBJECT_LABEL_DTYPES = {
 }
 
 
-def _unbox_object_labels(column, name, param):
-    """An object label column as the array type_of_target can judge."""
+def unbox_labels(column):
+    """An object column of one scalar kind (numbers or booleans, as pandas'
+    nullable columns with their missing values taken out, or an object frame,
+    hold them) as a numeric or boolean array; any other column unchanged."""
+    column = np.asarray(column)
+    if column.dtype != object or not column.size:
+        return column
     inferred = pd.api.types.infer_dtype(column, skipna=False)
     if inferred in _OBJECT_LABEL_DTYPES:
         return column.astype(_OBJECT_LABEL_DTYPES[inferred])
+    return column
+
+
+def _unbox_object_labels(column, name, param):
+    """An object label column as the array type_of_target can judge."""
+    unboxed = unbox_labels(column)
+    if unboxed.dtype != object:
+        return unboxed
+    inferred = pd.api.types.infer_dtype(column, skipna=False)
     if inferred.startswith("mixed"):
         kinds = sorted({type(v).__name__ for v in column})
         raise ValueError(

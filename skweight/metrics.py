@@ -21,7 +21,12 @@ from skweight._report import (
     per_output_report,
     plot_loss_weights,
 )
-from skweight._targets import present_labels, resolve_output, split_target_columns
+from skweight._targets import (
+    present_labels,
+    resolve_output,
+    split_target_columns,
+    unbox_labels,
+)
 from skweight._views import _OutputView, _RegressionOutputView
 
 __all__ = [
@@ -87,6 +92,10 @@ class _OutputScorer:
             X, column = _safe_indexing(X, rows), column[rows]
             if sample_weight is not None:
                 sample_weight = _safe_indexing(sample_weight, rows)
+            # Numbers or booleans that were objects only to hold the missing
+            # values (pandas' nullable columns): scikit-learn's metrics call an
+            # object array of them "unknown".
+            column = unbox_labels(column)
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
         return self._scorer(view, X, column, **kwargs)

@@ -4,19 +4,24 @@ loss="logit_adjusted" with priors from the labelled samples."""
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from factories import ALL_ESTIMATORS, FROZEN
+from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.utils.class_weight import compute_class_weight
 
 from skweight import (
     DynamicWeightClassifier,
     WeightedMixedOutputEstimator,
     WeightedMultiOutputClassifier,
+    compute_output_sample_weight,
 )
 from skweight.calibration import CalibratedMultiOutputClassifier
 from skweight.datasets import load_fair
 from skweight.losses import LogitAdjustedCrossentropy
 from skweight.metrics import output_scorer
+from skweight.model_selection import MultiOutputTunedThresholdClassifierCV
 
 TINY = {"model__hidden_layer_sizes": (8,), "random_state": 0}
 
@@ -202,9 +207,6 @@ def test_labels_keep_their_dtype_around_missing_values(hole):
     # An integer column that holds None (object dtype), pd.NA (Int64) or NaN
     # (float) is still integer labels: classes_ and predict are integers, which
     # scikit-learn's metrics accept (an object array of integers they refuse).
-    import pandas as pd
-    from sklearn.metrics import log_loss
-
     X, Y = load_fair(return_X_y=True)
     idx = np.random.default_rng(0).permutation(len(X))[:300]
     X, Y = X.iloc[idx], Y.iloc[idx].reset_index(drop=True)
@@ -231,8 +233,6 @@ def test_labels_keep_their_dtype_around_missing_values(hole):
 def test_fit_trains_with_compute_output_sample_weight_of_the_mask(penguins_small):
     # The weights a masked fit trains with are compute_output_sample_weight's
     # with missing_labels="mask": a frozen network logs the same losses.
-    from skweight import compute_output_sample_weight
-
     X, Y = penguins_small
     holed, holes = _holed(Y, "island", 0.3)
     masked = WeightedMultiOutputClassifier(
@@ -241,3 +241,39 @@ def test_fit_trains_with_compute_output_sample_weight_of_the_mask(penguins_small
     by_hand = WeightedMultiOutputClassifier(**FROZEN).fit(X, Y, sample_weight=sw)
     for name, loss in _losses(masked).items():
         assert loss == pytest.approx(_losses(by_hand)[name], rel=1e-6), name
+
+
+def test_pandas_nullable_columns_score_tune_and_calibrate():
+    # pandas' nullable "boolean" and "Int64" columns hold pd.NA and arrive as
+    # object arrays: every consumer of y takes them as the labels they are
+    # (scikit-learn's metrics and threshold tuner call object labels
+    # "unknown"; pd.NA == label is neither True nor False).
+    X, Y = load_fair(return_X_y=True)
+    idx = np.random.default_rng(0).permutation(len(X))[:400]
+    X, Y = X.iloc[idx].reset_index(drop=True), Y.iloc[idx].reset_index(drop=True)
+    rng = np.random.default_rng(1)
+    holed = Y.astype({"occupation": "Int64", "had_affair": "boolean"})
+    holed.loc[rng.random(len(Y)) < 0.3, "occupation"] = pd.NA
+    holed.loc[rng.random(len(Y)) < 0.2, "had_affair"] = pd.NA
+    keep = holed["had_affair"].notna().to_numpy()
+    clf = WeightedMultiOutputClassifier(missing_labels="mask", class_weight="balanced",
+                                        epochs=2, **TINY).fit(X, holed)
+    assert clf.classes_[2].dtype == bool
+    pred = clf.predict(X)
+    expected = balanced_accuracy_score(Y["had_affair"][keep],
+                                       pred[keep, 2].astype(bool))
+    got = output_scorer("balanced_accuracy", "had_affair")(clf, X, holed)
+    assert got == pytest.approx(expected)
+    labelled = holed.notna().to_numpy()
+    right = np.ones(len(Y), bool)
+    for k, name in enumerate(Y.columns):
+        right &= ~labelled[:, k] | (pred[:, k] == Y[name].to_numpy())
+    assert clf.score(X, holed) == pytest.approx(right[labelled.any(axis=1)].mean())
+    tuned = MultiOutputTunedThresholdClassifierCV(clf, cv="prefit", refit=False).fit(
+        X, holed)
+    assert 0.0 < tuned.thresholds_[2] < 1.0 and tuned.tau_[1] is not None
+    assert 0.0 <= tuned.score(X, holed) <= 1.0
+    sigmoid = CalibratedMultiOutputClassifier(FrozenEstimator(clf),
+                                              method="sigmoid").fit(X, holed)
+    np.testing.assert_allclose(sigmoid.predict_proba(X)[2].sum(axis=1), 1.0,
+                               rtol=1e-6)

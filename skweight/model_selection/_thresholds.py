@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
-from skweight._targets import present_labels, split_target_columns
+from skweight._targets import present_labels, split_target_columns, unbox_labels
 from skweight._typing import CVLike, Features, RandomStateLike, Scoring, Targets
 from skweight._views import is_multi_output
 from skweight.model_selection._split import default_cv
@@ -294,8 +294,10 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
             )
         # Rows whose label is missing for an output are left out of its tuning.
         present = [present_labels(col) for col in targets.columns]
-        classes = [np.unique(col[p]) for col, p in zip(targets.columns, present,
-                                                         strict=True)]
+        # The labels of an output in their own dtype once its missing values
+        # are out (a nullable pandas column arrives as objects).
+        classes = [np.unique(unbox_labels(col[p]))
+                   for col, p in zip(targets.columns, present, strict=True)]
         if prefit:
             check_is_fitted(self.estimator)
             fitted = [(self.estimator, np.arange(targets.n_samples))]
@@ -321,7 +323,8 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         scores: list[float] = []
         for k, cls in enumerate(classes):
             keep = present[k][rows]
-            P, y_k = np.vstack(probas[k])[keep], targets.columns[k][rows][keep]
+            P = np.vstack(probas[k])[keep]
+            y_k = unbox_labels(targets.columns[k][rows][keep])
             inner_cv = (PredefinedSplit(folds[keep]) if len(fitted) > 1
                         else [(np.arange(len(y_k)), np.arange(len(y_k)))])
             if len(cls) == 2:
@@ -340,7 +343,8 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
                 ).fit(P, y_k)
                 thresholds.append(None)
                 taus.append(float(search.best_params_["tau"]))
-                priors.append(_priors(targets.columns[k][present[k]], cls))
+                priors.append(_priors(unbox_labels(targets.columns[k][present[k]]),
+                                      cls))
                 scores.append(float(search.best_score_))
         if prefit or not self.refit:
             estimator = fitted[0][0]
