@@ -44,8 +44,9 @@ fractions = [0.3, 0.6]
 curves = {(how, o): [] for how in ("mask", "drop") for o in kept}
 for fraction in fractions:
     holes = np.random.default_rng(1).random(len(Y_train)) < fraction
-    holed = Y_train.astype(object)
-    holed.loc[holes, "occupation"] = None
+    occupation = Y_train["occupation"].astype(object)  # None needs objects
+    occupation[holes] = None
+    holed = Y_train.assign(occupation=occupation)
     fits = {
         "mask": WeightedMultiOutputClassifier(missing_labels="mask", **params).fit(
             X_train, holed),
