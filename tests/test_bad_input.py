@@ -515,16 +515,21 @@ def test_warm_start_on_other_data_is_refused_before_training(fitted):
         pytest.param(object(), Y1, None, TypeError,
                      r"class_weight must be None", id="wrong-type"),
         pytest.param("balanced", _with(Y1, 4, np.nan), None, ValueError,
-                     r"y column 'output_0' must hold finite labels\. Got NaN",
-                     id="nan-label"),
+                     r"y column 'output_0' has missing labels \(NaN, None or "
+                     r"pd\.NA\)\. Set missing_labels='mask' .* Got 1 missing "
+                     r"value\(s\) instead", id="nan-label"),
         pytest.param(None, _with(Y1, 4, np.nan), None, ValueError,
-                     r"must hold finite labels", id="nan-label-unweighted"),
+                     r"has missing labels", id="nan-label-unweighted"),
+        pytest.param("balanced", _with(Y1, 4, np.inf), None, ValueError,
+                     r"y column 'output_0' must hold finite labels\. Got NaN or "
+                     r"infinity instead", id="inf-label"),
         pytest.param("balanced", np.array([0, "a", 1] * (N // 3), dtype=object),
                      None, ValueError, r"must hold labels of one kind .* Got a mix "
                      r"of \['int', 'str'\] instead", id="str-int-mix"),
         pytest.param("balanced", np.array([None] + [0, 1] * 2, dtype=object), None,
-                     ValueError, r"must give every sample a label\. Got missing "
-                     r"values \(None or NaN\) instead", id="none-label"),
+                     ValueError, r"y column 'output_0' has missing labels \(NaN, "
+                     r"None or pd\.NA\)\. Set missing_labels='mask'",
+                     id="none-label"),
         pytest.param({0: 0.0, 1: 0.0, 2: 0.0}, Y1, None, ValueError,
                      r"class_weight and sample_weight give no weight to any "
                      r"sample of output\(s\) \['output_0'\]", id="all-zero"),
