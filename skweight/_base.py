@@ -56,10 +56,11 @@ from skweight._network import build_default_network
 from skweight._predict import X_CHECKS, raw_outputs
 from skweight._scikeras_compat import SkweightWrapper, route_params, seeded
 from skweight._targets import (
-    discount_missing,
+    discount_outputs,
     layer_names,
     mask_missing_labels,
     split_target_columns,
+    zero_missing_weights,
 )
 from skweight._typing import Features, SampleWeight, Targets
 from skweight._validation import (
@@ -384,19 +385,15 @@ class BaseWeightedEstimator(SkweightWrapper):
         if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
             per_output(self.loss, names, param="loss", aliases=layers)
         outputs, codes, labels = self._encode_targets(targets, layers)
-        if present is not None:
-            # Class counts (for class-weight strategies and the logit-adjusted
-            # loss's priors) over the labelled samples only.
-            labels = [None if lab is None else discount_missing(lab, p)
-                      for lab, p in zip(labels, present, strict=True)]
+        # Class counts (for class-weight strategies and the logit-adjusted
+        # loss's priors) over the labelled samples only.
+        labels = discount_outputs(labels, present)
         outputs.record_counts(labels)
         entries = self._class_weight_entries(outputs, single)
         sw = check_output_sample_weight(sample_weight, targets.n_samples,
                                         targets.n_outputs, names=names)
-        if present is not None:
-            # A missing label weighs 0 for its own output only.
-            mask = np.column_stack(present).astype(np.float64)
-            sw = mask if sw is None else sw * mask
+        # A missing label weighs 0 for its own output only.
+        sw = zero_missing_weights(sw, present)
         loss_weights = resolve_loss_weights(self.loss_weights, names)
         weights, per_class = weigh_outputs(entries, labels, sw, names)
         weights = _float32_weights(weights, targets.n_samples)

@@ -15,12 +15,14 @@ __all__ = [
     "LabelCodes",
     "TargetColumns",
     "discount_missing",
+    "discount_outputs",
     "encode_labels",
     "fill_missing_labels",
     "mask_missing_labels",
     "present_labels",
     "split_target_columns",
     "unbox_labels",
+    "zero_missing_weights",
 ]
 
 # Integer labels whose range is at most this many times the number of samples
@@ -180,6 +182,26 @@ def discount_missing(labels, present):
         return labels
     counts = np.bincount(labels.codes[present], minlength=len(labels.classes))
     return LabelCodes(labels.classes, counts, labels._keys, labels._key_to_class)
+
+
+def discount_outputs(labels, present):
+    """Each output's labels (``None`` for a regression output) with class
+    counts over its labelled samples; unchanged when ``present`` is None (every
+    label there), as :func:`mask_missing_labels` returns it."""
+    if present is None:
+        return labels
+    return [None if lab is None else discount_missing(lab, p)
+            for lab, p in zip(labels, present, strict=True)]
+
+
+def zero_missing_weights(sample_weight, present):
+    """Per-output sample weights, shape (n_samples, n_outputs), that are 0
+    where an output's label is missing (``sample_weight`` None: 1 elsewhere);
+    unchanged when ``present`` is None."""
+    if present is None:
+        return sample_weight
+    mask = np.column_stack(present).astype(np.float64)
+    return mask if sample_weight is None else sample_weight * mask
 
 
 def split_target_columns(y, *, param="y"):

@@ -16,10 +16,11 @@ from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
 from skweight._targets import (
-    discount_missing,
+    discount_outputs,
     encode_labels,
     mask_missing_labels,
     split_target_columns,
+    zero_missing_weights,
 )
 from skweight._validation import check_parameter, describe, did_you_mean, per_output
 
@@ -509,13 +510,10 @@ def compute_output_sample_weight(
     # Labels are checked as fit checks them (no NaN, None or mixed kinds).
     labels = [encode_labels(column, name=name)
               for column, name in zip(targets.columns, names, strict=True)]
-    if present is not None:
-        # As fit does: class counts over the labelled samples, and a missing
-        # label weighs 0 for its own output only.
-        labels = [discount_missing(lab, p)
-                  for lab, p in zip(labels, present, strict=True)]
-        mask = np.column_stack(present).astype(np.float64)
-        sw = mask if sw is None else sw * mask
+    # As fit does: class counts over the labelled samples, and a missing
+    # label weighs 0 for its own output only.
+    labels = discount_outputs(labels, present)
+    sw = zero_missing_weights(sw, present)
     weights, _ = weigh_outputs(entries, labels, sw, names)
     # One contiguous row per output; the transpose hands back (n_samples,
     # n_outputs) whose columns, the arrays Keras receives, stay contiguous.

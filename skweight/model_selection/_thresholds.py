@@ -296,8 +296,9 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         present = [present_labels(col) for col in targets.columns]
         # The labels of an output in their own dtype once its missing values
         # are out (a nullable pandas column arrives as objects).
-        classes = [np.unique(unbox_labels(col[p]))
-                   for col, p in zip(targets.columns, present, strict=True)]
+        labelled = [unbox_labels(col[p])
+                    for col, p in zip(targets.columns, present, strict=True)]
+        classes = [np.unique(labels) for labels in labelled]
         if prefit:
             check_is_fitted(self.estimator)
             fitted = [(self.estimator, np.arange(targets.n_samples))]
@@ -343,8 +344,7 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
                 ).fit(P, y_k)
                 thresholds.append(None)
                 taus.append(float(search.best_params_["tau"]))
-                priors.append(_priors(unbox_labels(targets.columns[k][present[k]]),
-                                      cls))
+                priors.append(_priors(labelled[k], cls))
                 scores.append(float(search.best_score_))
         if prefit or not self.refit:
             estimator = fitted[0][0]
