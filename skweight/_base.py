@@ -385,6 +385,10 @@ class BaseWeightedEstimator(SkweightWrapper):
         if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
             per_output(self.loss, names, param="loss", aliases=layers)
         outputs, codes, labels = self._encode_targets(targets, layers)
+        if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
+            # Heads and target encodings follow the loss (one rule, in
+            # OutputSet); a user model's is checked again once built.
+            outputs.fit_losses(self.loss, layers)
         # Class counts (for class-weight strategies and the logit-adjusted
         # loss's priors) over the labelled samples only.
         labels = discount_outputs(labels, present)
@@ -472,7 +476,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         outputs = state["_outputs_"]
         model = self.model_ if warm else build_model(self, meta)
         compiled_by_user = not warm and model.compiled
-        outputs.bind(model)
+        outputs.bind(model, self.loss)
         saved = training_variables(model) if warm else []
         args = _fit_args(self.get_params(), len(X), fit_kwargs)
         n_train = len(X) - int(len(X) * args.get("validation_split", 0.0))
@@ -490,7 +494,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         # diverged epoch.
         callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
                      *self._fit_callbacks, *plan.callbacks]
-        targets = outputs.keras_targets(model, codes, self.loss)
+        targets = outputs.keras_targets(model, codes)
         try:
             logs = _train_network(
                 plan.trainer, X, targets, outputs.keras_weights(weights),

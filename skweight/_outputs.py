@@ -4,6 +4,10 @@ Keras target and decoding, in one place.
 - :class:`ClassificationOutput`: labels encoded as integer codes; a softmax
   over k classes (sparse categorical cross-entropy) or, for two classes, one
   sigmoid unit (binary cross-entropy);
+- :func:`loss_target`: the one rule that fits a loss to an output: what
+  target encoding and head a Keras loss needs (integer codes and a softmax,
+  one-hot rows and a softmax, 0/1 and one sigmoid unit, or a number), checked
+  against the output's kind before anything is built;
 - :class:`RegressionOutput`: a float target standardised for training; one
   linear unit (mean squared error); predictions mapped back;
 - :class:`OutputSet`: the outputs of one fit, and the *packed* multilabel
@@ -28,7 +32,7 @@ from skweight._targets import encode_labels
 from skweight._validation import did_you_mean, per_output
 
 __all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput",
-           "classification_target_type"]
+           "classification_target_type", "loss_target"]
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -36,11 +40,100 @@ REGRESSION = "regression"
 LOGIT_ADJUSTED = "logit_adjusted"
 NAMED_LOSSES = (LOGIT_ADJUSTED,)
 
+# What each loss trains on, by its Keras function (a loss class wraps one):
+# integer class codes and a softmax ("sparse"), one-hot rows and a softmax
+# ("one_hot"), one 0/1 column and a sigmoid unit ("binary"), or a number
+# ("regression"). A loss not listed (a user's function, a loss that takes
+# either) keeps the output's own head and encoding.
+SPARSE, ONE_HOT, BINARY, NUMBER = "sparse", "one_hot", "binary", "regression"
+_KERAS_LOSS_TARGETS = {
+    "sparse_categorical_crossentropy": SPARSE,
+    "categorical_generalized_cross_entropy": SPARSE,
+    "categorical_crossentropy": ONE_HOT,
+    "categorical_focal_crossentropy": ONE_HOT,
+    "categorical_hinge": ONE_HOT,
+    "kl_divergence": ONE_HOT,
+    "binary_crossentropy": BINARY,
+    "binary_focal_crossentropy": BINARY,
+    "hinge": BINARY,
+    "squared_hinge": BINARY,
+    "dice": BINARY,
+    "tversky": BINARY,
+    "mean_squared_error": NUMBER,
+    "mean_absolute_error": NUMBER,
+    "mean_absolute_percentage_error": NUMBER,
+    "mean_squared_logarithmic_error": NUMBER,
+    "huber": NUMBER,
+    "log_cosh": NUMBER,
+    "poisson": NUMBER,
+    "cosine_similarity": NUMBER,
+}
+_WHAT_FITS = {
+    SPARSE: "integer class codes and a softmax over the classes",
+    ONE_HOT: "one-hot targets and a softmax over the classes",
+    BINARY: "one 0/1 target and a sigmoid unit (a binary output)",
+    NUMBER: "a numeric target (a regression output)",
+}
+
+
+def _skweight_loss_targets():
+    from skweight import losses
+
+    return {
+        losses.WeightedSparseCategoricalCrossentropy: SPARSE,
+        losses.SparseCategoricalFocalCrossentropy: SPARSE,
+        losses.WeightedBinaryCrossentropy: BINARY,
+    }
+
+
+def loss_target(loss):
+    """What ``loss`` trains on: ``"sparse"``, ``"one_hot"``, ``"binary"``,
+    ``"regression"``, or None for a loss that does not say (kept as given).
+
+    ``loss`` is one output's entry: a Keras loss name, a loss object or class,
+    or a function. skweight's ``"logit_adjusted"`` takes either head.
+    """
+    if loss is None or (isinstance(loss, str) and loss in NAMED_LOSSES):
+        return None
+    if isinstance(loss, str):
+        try:
+            loss = keras.losses.get(loss)
+        except ValueError:
+            return None  # refused by check_loss_names, with the close names
+    cls = loss if isinstance(loss, type) else type(loss)
+    for known, target in _skweight_loss_targets().items():
+        if issubclass(cls, known):
+            return target
+    if isinstance(loss, type):
+        if not issubclass(loss, keras.losses.Loss) or loss.__module__.split(".")[0] \
+                != "keras":
+            return None
+        try:
+            loss = keras.losses.get(loss.__name__)
+        except (ValueError, TypeError):
+            return None
+    fn = getattr(loss, "fn", loss)  # a Keras loss class wraps its function
+    if getattr(fn, "__module__", "").split(".")[0] == "keras":
+        return _KERAS_LOSS_TARGETS.get(getattr(fn, "__name__", None))
+    # scikeras' rule: a function named categorical_crossentropy takes one-hot.
+    return ONE_HOT if is_categorical_crossentropy(loss) else None
+
+
+def _loss_name(loss):
+    if isinstance(loss, str):
+        return repr(loss)
+    if isinstance(loss, type):
+        return loss.__name__
+    return getattr(loss, "name", None) or getattr(loss, "__name__", None) \
+        or type(loss).__name__
+
 
 class ClassificationOutput:
     """One classification output: its classes, head, loss, target and decoding."""
 
     kind = CLASSIFICATION
+    # What the output's loss trains on (loss_target), once fitted to it.
+    loss_target = None
 
     def __init__(self, name, layer_name, classes):
         self.name = name
@@ -70,9 +163,49 @@ class ClassificationOutput:
     def n_classes(self):
         return len(self.classes)
 
+    def fit_loss(self, target, loss):
+        """Take the loss ``loss``, which trains on ``target`` (:func:`loss_target`),
+        or say why it cannot train this output and what would."""
+        k = self.n_classes
+        if target == NUMBER:
+            raise ValueError(
+                f"loss {_loss_name(loss)} for y column {self.name!r} is a "
+                f"regression loss; {self.name!r} is a classification output with "
+                f"{k} classes. Use 'sparse_categorical_crossentropy' or "
+                "'categorical_crossentropy'"
+                + (" (or 'binary_crossentropy')" if k == 2 else "")
+                + ", or give that output its own loss in a list or a dict."
+            )
+        if target == BINARY and k != 2:
+            raise ValueError(
+                f"loss {_loss_name(loss)} for y column {self.name!r} needs "
+                f"{_WHAT_FITS[BINARY]}; {self.name!r} has {k} classes "
+                f"{self.classes.tolist()}. Use 'sparse_categorical_crossentropy' "
+                "or 'categorical_crossentropy' (a softmax over the classes), or "
+                "give that output its own loss in a list or a dict."
+            )
+        self.loss_target = target
+
+    def head(self):
+        """``(units, activation)`` of the built-in network's head."""
+        if self.loss_target in (SPARSE, ONE_HOT) or self.n_classes > 2:
+            return self.n_classes, "softmax"
+        return 1, "sigmoid"
+
     def check_width(self, width, out_name):
         k = self.n_classes
-        if width is not None and width != k and not (width == 1 and k == 2):
+        if width is None:
+            return
+        target = self.loss_target
+        if target in (SPARSE, ONE_HOT) and width != k:
+            raise ValueError(
+                f"model output {out_name!r} for y column {self.name!r} must have {k} "
+                f"units (a softmax over {k} classes) for its loss, which needs "
+                f"{_WHAT_FITS[target]}. Got {width} unit(s) instead"
+                + ("; for 1 sigmoid unit use loss='binary_crossentropy'."
+                   if width == 1 and k == 2 else ".")
+            )
+        if width != k and not (width == 1 and k == 2):
             raise ValueError(
                 f"model output {out_name!r} for y column {self.name!r} must have {k} "
                 f"units (softmax over {k} classes)"
@@ -85,12 +218,14 @@ class ClassificationOutput:
             return keras.losses.BinaryCrossentropy()
         return keras.losses.SparseCategoricalCrossentropy()
 
-    def keras_target(self, codes, width, loss=None):
-        if width == 1:
+    def keras_target(self, codes, width):
+        if width == 1 or (width is None and self.loss_target == BINARY):
             return codes.astype(np.float32).reshape(-1, 1)
-        if width == self.n_classes and is_categorical_crossentropy(loss):
-            # As scikeras: categorical cross-entropy takes one-hot targets.
-            return keras.utils.to_categorical(codes, width).astype(np.float32)
+        if self.loss_target in (ONE_HOT, BINARY):
+            # One row per sample with a 1 for its class: what categorical
+            # losses take, and a binary loss on a 2-unit output.
+            return keras.utils.to_categorical(
+                codes, width or self.n_classes).astype(np.float32)
         return codes.astype(np.int32)
 
     def named_loss(self, name, options):
@@ -154,6 +289,20 @@ class RegressionOutput:
         codes = ((values - mean) / scale).astype(np.float32)
         return cls(name, layer_name, mean, scale), codes
 
+    def fit_loss(self, target, loss):
+        """Take the loss ``loss`` (see :meth:`ClassificationOutput.fit_loss`)."""
+        if target not in (None, NUMBER):
+            raise ValueError(
+                f"loss {_loss_name(loss)} for y column {self.name!r} needs "
+                f"{_WHAT_FITS[target]}; {self.name!r} is a regression output. "
+                "Give that output a regression loss ('mean_squared_error', "
+                "'mean_absolute_error', 'huber', ...) in a list or a dict."
+            )
+
+    def head(self):
+        """``(units, activation)`` of the built-in network's head."""
+        return 1, None
+
     def check_width(self, width, out_name):
         if width is not None and width != 1:
             raise ValueError(
@@ -164,7 +313,7 @@ class RegressionOutput:
     def default_loss(self, width):
         return keras.losses.MeanSquaredError()
 
-    def keras_target(self, codes, width, loss=None):
+    def keras_target(self, codes, width):
         return codes.astype(np.float32).reshape(-1, 1)
 
     def named_loss(self, name, options):
@@ -278,25 +427,64 @@ class OutputSet:
                 output.counts = np.asarray(lab.counts)
 
     # ------------------------------------------------------------ the model
-    def bind(self, model):
-        """Decide the layout for ``model`` (once), after checking its outputs."""
+    def fit_losses(self, user_loss, aliases):
+        """Fit each output's entry of ``user_loss`` to it (:func:`loss_target`):
+        the head and target encoding follow the loss, and a loss that cannot
+        train its output is refused here, before anything is built."""
+        entries = per_output(user_loss, self.names, param="loss", aliases=aliases)
+        for output, entry in zip(self.outputs, entries, strict=True):
+            output.fit_loss(loss_target(entry), entry)
+        return self
+
+    @property
+    def packable(self):
+        """Whether the losses let the labels share one sigmoid layer."""
+        return all(o.loss_target in (None, BINARY) for o in self.outputs)
+
+    def heads(self):
+        """``(units, activation)`` of each head of the built-in network."""
+        return [o.head() for o in self.outputs]
+
+    def bind(self, model, user_loss=None):
+        """Decide the layout for ``model`` (once), after checking its outputs
+        against the targets and the losses (``user_loss``, the estimator's)."""
         widths = _widths(model)
         n = len(self.outputs)
         self.packed = (
             self.target_type == "multilabel-indicator" and widths is not None
             and len(widths) == 1 and widths[0] == n
         )
-        if widths is None or self.packed:
+        if self.packed:
+            self._check_packed_loss(user_loss)
             return self
-        if len(widths) != n:
+        if widths is not None and len(widths) != n:
             raise ValueError(
                 f"model must return one output per y column ({n}: {self.names}), "
                 f"in column order. Got {len(widths)} output(s) instead."
             )
+        self.fit_losses(user_loss, _output_names(model, self.layer_names))
+        if widths is None:
+            return self
         for output, out, width in zip(self.outputs, model.outputs, widths,
                                       strict=True):
             output.check_width(width, out.name)
         return self
+
+    def _check_packed_loss(self, user_loss):
+        given = (list(user_loss.values()) if isinstance(user_loss, Mapping)
+                 else list(user_loss) if isinstance(user_loss, (list, tuple))
+                 else [user_loss])
+        for entry in given:
+            target = loss_target(entry)
+            if target not in (None, BINARY):
+                raise ValueError(
+                    f"loss {_loss_name(entry)} needs {_WHAT_FITS[target]}; the "
+                    "packed multilabel layout has one sigmoid layer for all "
+                    "labels, which trains binary losses only. Set "
+                    "model__label_layout='heads' (the built-in network then gives "
+                    "each label its own softmax), return one output per label, "
+                    "or use loss='binary_crossentropy'."
+                )
 
     def compile_losses(self, model, user_loss, loss_weights, loss_options=None):
         """``(loss, loss_weights, weighted_metrics)`` for ``model.compile``.
@@ -352,20 +540,14 @@ class OutputSet:
                                          logit_shift=loss.logit_shift)]
 
     # ----------------------------------------------------------- training
-    def keras_targets(self, model, codes, user_loss=None):
-        """The targets Keras trains on: one array per model output.
-
-        ``user_loss`` is the estimator's ``loss``: an output trained with
-        categorical cross-entropy gets one-hot targets.
-        """
+    def keras_targets(self, model, codes):
+        """The targets Keras trains on: one array per model output, encoded
+        as each output's loss needs (:meth:`fit_losses`)."""
         if self.packed:
             return [np.stack(codes, axis=1).astype(np.float32)]
         widths = _widths(model) or [None] * len(self)
-        losses = per_output(user_loss, self.names, param="loss",
-                            aliases=_output_names(model, self.layer_names))
-        return [o.keras_target(c, w, loss)
-                for o, c, w, loss in zip(self.outputs, codes, widths, losses,
-                                         strict=True)]
+        return [o.keras_target(c, w)
+                for o, c, w in zip(self.outputs, codes, widths, strict=True)]
 
     def keras_weights(self, weights):
         """Per-output sample weights laid out as the model's outputs."""
