@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -56,6 +55,8 @@ from skweight._network import build_default_network
 from skweight._predict import X_CHECKS, raw_outputs
 from skweight._scikeras_compat import SkweightWrapper, route_params, seeded
 from skweight._targets import (
+    accumulate_counts,
+    check_partial_classes,
     discount_outputs,
     layer_names,
     mask_missing_labels,
@@ -123,10 +124,6 @@ class _FeatureProbe(BaseEstimator):
     """Receives ``n_features_in_``/``feature_names_in_`` from scikit-learn's
     ``validate_data`` during the checks, so the estimator itself changes only
     at commit."""
-
-
-def _never(_):
-    return False
 
 
 def training_variables(model):
@@ -315,11 +312,6 @@ class BaseWeightedEstimator(SkweightWrapper):
         tags.target_tags.multi_output = True
         return tags
 
-    # scikeras' partial_fit trains on one batch with class weights from that
-    # batch alone; skweight computes class weights from the whole training set,
-    # so it offers warm_start=True with fit instead.
-    partial_fit = available_if(_never)(SkweightWrapper.partial_fit)
-
     # ------------------------------------------------------------- hooks
     def _encode_targets(self, targets, layers):
         """``(OutputSet, codes, labels)`` for the columns of ``y``.
@@ -368,8 +360,13 @@ class BaseWeightedEstimator(SkweightWrapper):
         check_parameter("loss", self.loss)
         check_parameter("missing_labels", self.missing_labels)
 
-    def _prepare(self, X, y, sample_weight):
-        """Validate everything and compute the new fitted state (no training)."""
+    def _prepare(self, X, y, sample_weight, partial=None):
+        """Validate everything and compute the new fitted state (no training).
+
+        ``partial`` is ``(classes, warm)`` for a ``partial_fit`` call: the
+        outputs keep their classes (``classes``, or the fitted ones when
+        ``warm``) and class-weight strategies count the labels of every call.
+        """
         self._check_params()
         extra = self._check_extra_params()
         probe = _FeatureProbe()
@@ -377,6 +374,15 @@ class BaseWeightedEstimator(SkweightWrapper):
         targets = split_target_columns(y)
         check_consistent_length(X, targets.columns[0])
         names, single = targets.names, targets.ndim == 1
+        previous_counts = None
+        if partial is not None:
+            classes, warm = partial
+            if warm:
+                targets.given = list(self._outputs_.outputs)
+                check_partial_classes(classes, targets, fitted=self._outputs_)
+                previous_counts = getattr(self, "_class_counts", None)
+            else:
+                targets.given = check_partial_classes(classes, targets)
         targets, present = mask_missing_labels(targets, self.missing_labels)
         layers = layer_names(names)
         # The structure of loss is checked now, its entries at compile time. A
@@ -392,6 +398,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         # Class counts (for class-weight strategies and the logit-adjusted
         # loss's priors) over the labelled samples only.
         labels = discount_outputs(labels, present)
+        if previous_counts is not None:
+            labels = accumulate_counts(labels, previous_counts)
         outputs.record_counts(labels)
         entries = self._class_weight_entries(outputs, single)
         sw = check_output_sample_weight(sample_weight, targets.n_samples,
@@ -403,7 +411,9 @@ class BaseWeightedEstimator(SkweightWrapper):
         weights = _float32_weights(weights, targets.n_samples)
         state = {**x_state, **_target_fitted_state(targets, layers, outputs, present),
                  **outputs.fitted_state(per_class, single),
-                 **self._target_state(outputs, y), **extra}
+                 **self._target_state(outputs, y), **extra,
+                 "_class_counts": [None if lab is None else lab.counts
+                                   for lab in labels]}
         if hasattr(probe, "feature_names_in_"):
             state["feature_names_in_"] = probe.feature_names_in_
         return Prepared(X, codes, weights, loss_weights, state)
@@ -440,12 +450,15 @@ class BaseWeightedEstimator(SkweightWrapper):
         return compile_kwargs(self, model, meta, loss_weights, steps_per_epoch)
 
     # ---------------------------------------------------------- training
-    def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
+    def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None,
+             partial=False, classes=None, **_):
         fit_kwargs = dict(fit_kwargs or {})
         _check_fit_kwargs(fit_kwargs)
-        prepared = self._prepare(X, y, sample_weight)
+        # partial_fit continues the fitted network whatever warm_start says.
+        warm = (self.warm_start or partial) and hasattr(self, "model_")
+        prepared = self._prepare(X, y, sample_weight,
+                                 partial=(classes, warm) if partial else None)
         X, state = prepared[0], prepared[-1]
-        warm = self.warm_start and hasattr(self, "model_")
         if warm:
             self._check_warm_start(state)
         if epochs is not None:  # initialize(): the internal epochs=0 path
@@ -559,6 +572,55 @@ class BaseWeightedEstimator(SkweightWrapper):
             keeps its previous fitted state (or stays unfitted).
         """
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
+
+    def partial_fit(self: _Self, X: Features, y: Targets, classes: Any = None,
+                    sample_weight: SampleWeight = None, **kwargs: Any) -> _Self:
+        """Train one epoch on ``(X, y)``, continuing the fitted network.
+
+        The first call builds the network (as ``fit`` does, with ``X``'s
+        scaling); every later call, after ``partial_fit`` or ``fit``, trains
+        the fitted network and its optimizer one more epoch, whatever
+        ``warm_start`` says. This is how data larger than memory trains, and
+        what dask-ml's ``Incremental`` and incremental searches call.
+
+        Class weights: a ``{label: weight}`` dict is used as given; a strategy
+        (``"balanced"``, ...) is computed from the class counts of every call
+        so far, so balanced weighting works incrementally (it weighs the first
+        batches by their own counts: see ``docs/scikeras.md``).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training features of this call.
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
+n_outputs)
+            Targets of this call.
+        classes : array-like, or list of (array-like or None), default=None
+            Every class of each output, needed on the first call when a call
+            may not show them all: an array of labels for one-dimensional
+            ``y``, else one entry per output (None: the classes of this
+            call's column; a regression output takes None). Later calls keep
+            the first call's classes, and a label outside them is a
+            ``ValueError``.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, \
+n_outputs), default=None
+            Multiplies the class weights, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.fit`` (not ``epochs``: one epoch a call).
+
+        Returns
+        -------
+        self
+            The estimator, trained one more epoch.
+        """
+        for name in ("epochs", "initial_epoch"):
+            if name in kwargs:
+                raise TypeError(
+                    f"partial_fit trains one epoch per call, from the current "
+                    f"epoch. Got the fit keyword argument {name!r} instead."
+                )
+        return self._fit(X, y, sample_weight, fit_kwargs=kwargs, epochs=1,
+                         partial=True, classes=classes)
 
     def initialize(self: _Self, X: Features, y: Targets) -> _Self:
         """Build and compile the network for ``(X, y)`` without training it.

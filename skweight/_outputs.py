@@ -28,11 +28,11 @@ from skweight._multilabel import (
     expand_label_losses,
 )
 from skweight._scikeras_compat import is_categorical_crossentropy
-from skweight._targets import encode_labels
+from skweight._targets import LabelCodes, encode_labels
 from skweight._validation import did_you_mean, per_output
 
 __all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput",
-           "classification_target_type", "loss_target"]
+           "classification_target_type", "encode_output", "loss_target"]
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -149,9 +149,15 @@ class ClassificationOutput:
         return self.counts / self.counts.sum()
 
     @classmethod
-    def encode(cls, column, name, layer_name):
-        """``(output, labels)``: the output and its :class:`LabelCodes`."""
+    def encode(cls, column, name, layer_name, classes=None):
+        """``(output, labels)``: the output and its :class:`LabelCodes`.
+
+        ``classes`` (sorted, as ``classes_``), when given, are the output's
+        classes whatever the column shows (``partial_fit``).
+        """
         labels = encode_labels(column, name=name)
+        if classes is not None:
+            labels = _onto_classes(labels, classes, name)
         if len(labels.classes) < 2:
             raise ValueError(
                 f"y column {name!r} must have at least 2 classes. Got "
@@ -262,6 +268,7 @@ class RegressionOutput:
     kind = REGRESSION
     classes = None
     n_classes = None
+    loss_target = NUMBER
 
     def __init__(self, name, layer_name, mean, scale):
         self.name = name
@@ -270,8 +277,9 @@ class RegressionOutput:
         self.scale = scale
 
     @classmethod
-    def encode(cls, column, name, layer_name):
-        """``(output, standardised column)``."""
+    def encode(cls, column, name, layer_name, moments=None):
+        """``(output, standardised column)``; ``moments`` ``(mean, scale)``
+        are kept when given (``partial_fit`` after its first call)."""
         column = np.asarray(column)
         try:
             values = column.astype(np.float64)
@@ -285,7 +293,9 @@ class RegressionOutput:
                 f"y column {name!r} is a regression output and contains NaN or "
                 "infinity; targets must be finite."
             )
-        mean, scale = float(values.mean()), float(values.std()) or 1.0
+        if moments is None:
+            moments = float(values.mean()), float(values.std()) or 1.0
+        mean, scale = moments
         codes = ((values - mean) / scale).astype(np.float32)
         return cls(name, layer_name, mean, scale), codes
 
@@ -328,6 +338,37 @@ class RegressionOutput:
 
     def decode(self, raw):
         return np.asarray(raw, dtype=np.float64).reshape(-1) * self.scale + self.mean
+
+
+def _onto_classes(labels, classes, name):
+    """``labels`` coded onto the sorted ``classes``; a label outside them is a
+    ``ValueError``."""
+    classes = np.asarray(classes)
+    if labels.classes.dtype.kind == "O" and classes.dtype.kind != "O":
+        classes = classes.astype(object)
+    pos = np.clip(np.searchsorted(classes, labels.classes), 0, len(classes) - 1)
+    unseen = np.asarray(classes[pos] != labels.classes, dtype=bool)
+    if unseen.any():
+        raise ValueError(
+            f"y column {name!r} has label(s) {labels.classes[unseen].tolist()} "
+            f"outside its classes {classes.tolist()}. Give every class of the "
+            "output as partial_fit(..., classes=...) on the first call."
+        )
+    counts = np.zeros(len(classes), dtype=np.asarray(labels.counts).dtype)
+    counts[pos] = labels.counts
+    return LabelCodes(classes, counts, pos[labels.codes])
+
+
+def encode_output(kind, column, name, layer_name, given=None):
+    """``(output, codes, labels)`` of one y column of ``kind``; ``given`` is
+    what :attr:`TargetColumns.given` holds for it (``partial_fit``)."""
+    if kind == REGRESSION:
+        moments = None if given is None else (given.mean, given.scale)
+        output, codes = RegressionOutput.encode(column, name, layer_name, moments)
+        return output, codes, None
+    classes = getattr(given, "classes", given)
+    output, labels = ClassificationOutput.encode(column, name, layer_name, classes)
+    return output, labels.codes, labels
 
 
 def classification_target_type(outputs):
