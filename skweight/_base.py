@@ -52,6 +52,7 @@ from skweight._build import build_model, compile_kwargs, scikeras_compile_kwargs
 from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._model_state import check_warm_start, fit_optimizer_params
 from skweight._network import build_default_network
+from skweight._outputs import OutputsEncoder
 from skweight._predict import X_CHECKS, raw_outputs
 from skweight._scikeras_compat import SkweightWrapper, route_params, seeded
 from skweight._targets import (
@@ -140,19 +141,33 @@ def training_variables(model):
 
 
 def _rows(struct, start, stop):
-    """Rows start:stop of an array or of each array in a list (None stays)."""
+    """Rows start:stop of an array or of each array in a list, tuple or dict
+    (None stays)."""
     if struct is None:
         return None
-    if isinstance(struct, list):
-        return [a[start:stop] for a in struct]
+    if isinstance(struct, (list, tuple)):
+        return type(struct)(a[start:stop] for a in struct)
+    if isinstance(struct, Mapping):
+        return {k: a[start:stop] for k, a in struct.items()}
     return struct[start:stop]
+
+
+def _n_rows(X):
+    """The number of samples of the model's input (an array or a structure)."""
+    if isinstance(X, Mapping):
+        X = next(iter(X.values()))
+    elif isinstance(X, (list, tuple)):
+        X = X[0]
+    return len(X)
 
 
 def _train_network(model, X, ys, weights, callbacks, args, initial_epoch, seed):
     """Train through skweight's graph loop when it can honour the request
     (``skweight/_trainer.py``), else through Keras' ``fit``; return the logs."""
-    if _trainer.unsupported(model, callbacks=callbacks, fit_args=args,
-                            run_eagerly=False) is not None:
+    # A model of several inputs takes a structure: Keras' fit feeds it.
+    if not isinstance(X, np.ndarray) or _trainer.unsupported(
+            model, callbacks=callbacks, fit_args=args,
+            run_eagerly=False) is not None:
         return _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch,
                           seed)
     y_in, w_in = _keras_structure(model, ys, weights)
@@ -186,15 +201,16 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
     batch_size = args.pop("batch_size")
     val_bs = args.pop("validation_batch_size", None) or batch_size
     shuffle = args.pop("shuffle", True)
-    n_train = len(X) - int(len(X) * val_split)
+    n = _n_rows(X)
+    n_train = n - int(n * val_split)
     validation_data = None
-    if n_train < len(X):
+    if n_train < n:
         validation_data = _backend.make_tf_dataset(
-            X[n_train:], _rows(y_in, n_train, None), _rows(w_in, n_train, None),
-            batch_size=val_bs, shuffle=False, seed=None,
+            _rows(X, n_train, None), _rows(y_in, n_train, None),
+            _rows(w_in, n_train, None), batch_size=val_bs, shuffle=False, seed=None,
         )
     data = _backend.make_tf_dataset(
-        X[:n_train], _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
+        _rows(X, 0, n_train), _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
         batch_size=batch_size, shuffle=shuffle, seed=seed,
     )
     return model.fit(
@@ -203,6 +219,34 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
         shuffle=False,  # the pipeline shuffles
         **args,
     ).history
+
+
+def _keras_outputs(raw):
+    """The model's raw outputs as Keras gives them: bare for one output."""
+    return raw[0] if len(raw) == 1 else raw
+
+
+def _input_shape(state):
+    """The shape of one row of the model's input (``X`` through the feature
+    encoder, when it gives one array)."""
+    return tuple(state.get("_input_shape") or state["X_shape_"][1:])
+
+
+def _feature_moments(estimator, inputs, X):
+    """The built-in network's standardisation constants, from the model's
+    input; with the built-in network that input must be a 2-D array."""
+    if not isinstance(inputs, np.ndarray) or inputs.ndim != 2:
+        if estimator._uses_builtin_network():
+            raise ValueError(
+                "The built-in network takes a 2-D array from feature_encoder. "
+                f"Got {type(inputs).__name__} instead; pass a model with several "
+                "inputs as model= (see docs/custom_models.md)."
+            )
+        inputs = X if X.ndim == 2 else X.reshape(len(X), -1)
+    X64 = np.asarray(inputs, dtype=np.float64)
+    return {"feature_mean_": X64.mean(axis=0).tolist(),
+            "feature_var_": X64.var(axis=0).tolist(),
+            "_n_model_features": X64.shape[1]}
 
 
 def _single_output(model):
@@ -465,12 +509,18 @@ class BaseWeightedEstimator(SkweightWrapper):
             fit_kwargs["epochs"] = epochs
         seed = seed_from_random_state(self.random_state)
         self._initialize_callbacks()
-        X64 = X.astype(np.float64)
-        meta = {**state, "feature_mean_": X64.mean(axis=0).tolist(),
-                "feature_var_": X64.var(axis=0).tolist()}
+        state.update(self._fit_encoders(X, y, warm))
+        inputs = state["feature_encoder_"].transform(X)
+        custom_targets = None
+        if not isinstance(state["target_encoder_"], OutputsEncoder):
+            custom_targets = _backend.as_list(state["target_encoder_"].transform(y))
+        state["_structured_input"] = not isinstance(inputs, np.ndarray)
+        state["_input_shape"] = (None if state["_structured_input"]
+                                 else tuple(inputs.shape[1:]))
+        meta = {**state, **_feature_moments(self, inputs, X)}
         with seeded(seed):
-            model, plan, logs = self._train_transaction(prepared, meta, warm,
-                                                        fit_kwargs, seed)
+            model, plan, logs = self._train_transaction(
+                prepared, meta, warm, fit_kwargs, seed, inputs, custom_targets)
         history = defaultdict(list)
         if warm:
             for key, values in self.history_.items():
@@ -482,9 +532,61 @@ class BaseWeightedEstimator(SkweightWrapper):
         self._commit(state, model, history)
         return self
 
-    def _train_transaction(self, prepared, meta, warm, fit_kwargs, seed):
-        """Build (or keep) the network and train its plan; a failure puts back
-        every variable a warm fit trains. ``(model, plan, logs)``."""
+    def _fit_encoders(self, X, y, warm):
+        """scikeras' ``feature_encoder_`` and ``target_encoder_`` (kept from the
+        fitted estimator by a warm fit), with their metadata."""
+        if warm and hasattr(self, "feature_encoder_"):
+            feature, target = self.feature_encoder_, self.target_encoder_
+        else:
+            feature = self.feature_encoder.fit(X)
+            target = self.target_encoder
+            target = target.fit(y) if not isinstance(target, OutputsEncoder) else target
+        state = {**getattr(target, "get_metadata", dict)(),
+                 **getattr(feature, "get_metadata", dict)()}
+        return {**state, "feature_encoder_": feature, "target_encoder_": target}
+
+    @property
+    def feature_encoder(self):
+        """The transformer that turns the checked ``X`` into the model's input
+        (scikeras' hook; fitted in ``fit`` as ``feature_encoder_``).
+
+        The identity by default. A subclass overrides this property to return
+        a transformer whose ``transform`` gives what the model takes: an array,
+        or a list or dict of arrays for a model with several inputs. Metadata
+        from its ``get_metadata()``, if any, reaches ``meta``.
+
+        Returns
+        -------
+        sklearn transformer
+        """
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer()
+
+    @property
+    def target_encoder(self):
+        """The transformer of ``y`` into what the model trains on (scikeras'
+        hook; fitted in ``fit`` as ``target_encoder_``).
+
+        skweight's own (:class:`~skweight._outputs.OutputsEncoder`) by default:
+        each output encoded as its loss needs. A subclass may return another
+        transformer: ``fit(y)``, ``transform(y)`` giving the model's targets
+        (an array, or one per output), and ``inverse_transform(raw,
+        return_proba=False)`` giving predictions (and probabilities) from the
+        model's raw outputs. Class weights still come from ``y``'s labels,
+        per output.
+
+        Returns
+        -------
+        sklearn transformer
+        """
+        return OutputsEncoder()
+
+    def _train_transaction(self, prepared, meta, warm, fit_kwargs, seed, inputs,
+                           custom_targets=None):
+        """Build (or keep) the network and train its plan on ``inputs`` (``X``
+        through the feature encoder); a failure puts back every variable a
+        warm fit trains. ``(model, plan, logs)``."""
         X, codes, weights, loss_weights, state = prepared
         outputs = state["_outputs_"]
         model = self.model_ if warm else build_model(self, meta)
@@ -507,10 +609,11 @@ class BaseWeightedEstimator(SkweightWrapper):
         # diverged epoch.
         callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
                      *self._fit_callbacks, *plan.callbacks]
-        targets = outputs.keras_targets(model, codes)
+        targets = (outputs.keras_targets(model, codes) if custom_targets is None
+                   else custom_targets)
         try:
             logs = _train_network(
-                plan.trainer, X, targets, outputs.keras_weights(weights),
+                plan.trainer, inputs, targets, outputs.keras_weights(weights),
                 callbacks, args, initial_epoch, seed,
             )
         except BaseException:
@@ -529,7 +632,10 @@ class BaseWeightedEstimator(SkweightWrapper):
     def _commit(self, state, model, history):
         """Install the new fitted state at once (after training succeeded)."""
         # Everything that can fail comes before the first assignment.
-        forward = _backend.make_forward(model, state["X_shape_"][1:])
+        forward = (None if state["_structured_input"]
+                   else _backend.make_forward(model, _input_shape(state)))
+        if isinstance(state["target_encoder_"], OutputsEncoder):
+            state["target_encoder_"].bind(state["_outputs_"])
         self.__dict__.pop("feature_names_in_", None)
         self.__dict__.update(state)
         self.model_ = model
@@ -643,23 +749,36 @@ n_outputs)
     def __setstate__(self, state):
         super().__setstate__(state)
         if "model_" in self.__dict__:
-            self._forward_cache = _backend.make_forward(self.model_,
-                                                        self.X_shape_[1:])
+            self._forward_cache = (
+                None if state.get("_structured_input")
+                else _backend.make_forward(self.model_, _input_shape(state)))
 
     # -------------------------------------------------------- predicting
     def _raw_outputs(self, X, **kwargs):
         """One raw prediction array per output (:mod:`skweight._predict`)."""
         return raw_outputs(self, X, kwargs)
 
+    def _custom_target_encoder(self):
+        encoder = getattr(self, "target_encoder_", None)
+        return None if encoder is None or isinstance(encoder, OutputsEncoder) \
+            else encoder
+
     def _predict_columns(self, X, **kwargs):
         """Predictions per output, each in its own kind (labels or floats)."""
         raw = self._raw_outputs(X, **kwargs)
+        encoder = self._custom_target_encoder()
+        if encoder is not None:
+            y = np.asarray(encoder.inverse_transform(_keras_outputs(raw)))
+            return [y] if y.ndim == 1 else list(y.T)
         return [o.decode(r) for o, r in zip(self._outputs_.outputs, raw,
                                             strict=True)]
 
     def _predict_probas(self, X, **kwargs):
         """Class probabilities per output (None for a regression output)."""
         raw = self._raw_outputs(X, **kwargs)
+        encoder = self._custom_target_encoder()
+        if encoder is not None:
+            return encoder.inverse_transform(_keras_outputs(raw), return_proba=True)
         probas = [o.proba(r) for o, r in zip(self._outputs_.outputs, raw,
                                              strict=True)]
         return probas[0] if self.y_ndim_ == 1 else probas

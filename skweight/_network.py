@@ -78,7 +78,9 @@ def build_default_network(
         )
     _check_feature_scale(meta)
     seeds = _layer_seeds((params or {}).get("random_state"))
-    inputs = keras.Input(shape=(meta["n_features_in_"],), name="features")
+    # The columns the feature encoder gives (X's own by default).
+    width = meta.get("_n_model_features", meta["n_features_in_"])
+    inputs = keras.Input(shape=(width,), name="features")
     h = keras.layers.Normalization(
         mean=meta["feature_mean_"], variance=meta["feature_var_"], name="standardize"
     )(inputs)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 import keras
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from skweight._multilabel import (
     PackedBinaryCrossentropy,
@@ -31,7 +32,7 @@ from skweight._scikeras_compat import is_categorical_crossentropy
 from skweight._targets import LabelCodes, encode_labels
 from skweight._validation import did_you_mean, per_output
 
-__all__ = ["ClassificationOutput", "OutputSet", "RegressionOutput",
+__all__ = ["ClassificationOutput", "OutputSet", "OutputsEncoder", "RegressionOutput",
            "classification_target_type", "encode_output", "loss_target"]
 
 CLASSIFICATION = "classification"
@@ -620,3 +621,41 @@ class OutputSet:
                     "class_weight_": class_weight[0]}
         return {"classes_": classes, "n_classes_": n_classes,
                 "class_weight_": class_weight}
+
+
+class OutputsEncoder(TransformerMixin, BaseEstimator):
+    """skweight's own target encoder, as scikeras' ``target_encoder_``.
+
+    Each output is encoded by its :class:`OutputSet` (class codes, one-hot
+    rows or a standardised number, as its loss needs): ``transform`` gives
+    the per-output codes, ``inverse_transform`` the labels (or, with
+    ``return_proba=True``, the class probabilities) from the model's raw
+    outputs. A subclass of an estimator may return a transformer of its own
+    from its ``target_encoder`` property instead (scikeras' hook).
+    """
+
+    def fit(self, y=None):
+        return self
+
+    def bind(self, outputs):
+        """Encode and decode with ``outputs``, the fitted :class:`OutputSet`."""
+        self.outputs_ = outputs
+        return self
+
+    def get_metadata(self):
+        return {}
+
+    def transform(self, y):
+        from skweight._targets import split_target_columns
+
+        targets = split_target_columns(y)
+        return [encode_output(o.kind, col, o.name, o.layer_name, o)[1]
+                for o, col in zip(self.outputs_.outputs, targets.columns,
+                                  strict=True)]
+
+    def inverse_transform(self, raw, return_proba=False):
+        raw = self.outputs_.split(raw if isinstance(raw, list) else [raw])
+        outputs = self.outputs_.outputs
+        if return_proba:
+            return [o.proba(r) for o, r in zip(outputs, raw, strict=True)]
+        return [o.decode(r) for o, r in zip(outputs, raw, strict=True)]
