@@ -421,12 +421,15 @@ class BaseWeightedEstimator(SkweightWrapper):
         previous_counts = None
         if partial is not None:
             classes, warm = partial
-            if warm:
-                targets.given = list(self._outputs_.outputs)
-                check_partial_classes(classes, targets, fitted=self._outputs_)
-                previous_counts = getattr(self, "_class_counts", None)
-            else:
+            fitted = self._outputs_ if warm else None
+            if fitted is None:
                 targets.given = check_partial_classes(classes, targets)
+            elif len(fitted) == targets.n_outputs and self.y_ndim_ == targets.ndim:
+                targets.given = list(fitted.outputs)
+                check_partial_classes(classes, targets, fitted=fitted)
+                previous_counts = getattr(self, "_class_counts", None)
+            # Other outputs than the fitted ones: _check_warm_start refuses
+            # them, naming what differs.
         targets, present = mask_missing_labels(targets, self.missing_labels)
         layers = layer_names(names)
         # The structure of loss is checked now, its entries at compile time. A
@@ -462,8 +465,8 @@ class BaseWeightedEstimator(SkweightWrapper):
             state["feature_names_in_"] = probe.feature_names_in_
         return Prepared(X, codes, weights, loss_weights, state)
 
-    def _check_warm_start(self, state):
-        check_warm_start(vars(self), state)
+    def _check_warm_start(self, state, partial=False):
+        check_warm_start(vars(self), state, partial=partial)
 
     # ------------------------------------------------------- the network
     def _uses_builtin_network(self):
@@ -504,7 +507,7 @@ class BaseWeightedEstimator(SkweightWrapper):
                                  partial=(classes, warm) if partial else None)
         X, state = prepared[0], prepared[-1]
         if warm:
-            self._check_warm_start(state)
+            self._check_warm_start(state, partial)
         if epochs is not None:  # initialize(): the internal epochs=0 path
             fit_kwargs["epochs"] = epochs
         seed = seed_from_random_state(self.random_state)
@@ -722,8 +725,9 @@ n_outputs), default=None
         for name in ("epochs", "initial_epoch"):
             if name in kwargs:
                 raise TypeError(
-                    f"partial_fit trains one epoch per call, from the current "
-                    f"epoch. Got the fit keyword argument {name!r} instead."
+                    f"Invalid argument {name!r} to partial_fit: it trains one "
+                    "epoch per call, from the current epoch. Got the fit keyword "
+                    f"argument {name}={kwargs[name]!r} instead."
                 )
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs, epochs=1,
                          partial=True, classes=classes)

@@ -144,8 +144,18 @@ def test_partial_fit_continues_a_fit_and_refuses_epochs(shuffled):
     model = est.model_
     est.partial_fit(X, Y)
     assert est.model_ is model and len(est.history_["loss"]) == 4
-    with pytest.raises(TypeError, match=r"partial_fit trains one epoch per call"):
+    with pytest.raises(TypeError, match=(
+            r"Invalid argument 'epochs' to partial_fit: it trains one epoch per "
+            r"call")):
         est.partial_fit(X, Y, epochs=2)
+    with pytest.raises(ValueError, match=(
+            r"y has 1 dimension, but this estimator was fitted with "
+            r"2-dimensional y, and partial_fit continues training")):
+        est.partial_fit(X, Y["species"])
+    with pytest.raises(ValueError, match=(
+            r"partial_fit continues training the fitted network, which needs the "
+            r"same output names")):
+        est.partial_fit(X, Y[["species", "island"]])
 
 
 def test_partial_fit_after_pickling_goes_on(shuffled):
