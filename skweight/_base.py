@@ -466,7 +466,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         return Prepared(X, codes, weights, loss_weights, state)
 
     def _check_warm_start(self, state, partial=False):
-        check_warm_start(vars(self), state, partial=partial)
+        check_warm_start(vars(self), state, partial=partial,
+                         name=type(self).__name__)
 
     # ------------------------------------------------------- the network
     def _uses_builtin_network(self):
