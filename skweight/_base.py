@@ -572,11 +572,11 @@ class BaseWeightedEstimator(SkweightWrapper):
         """Return the transformer of ``y`` into the model's targets (scikeras' hook).
 
         Fitted in ``fit`` as ``target_encoder_``. skweight's own per-output
-        encoder by default: each output encoded as its loss needs. A subclass may return another
-        transformer: ``fit(y)``, ``transform(y)`` giving the model's targets
-        (an array, or one per output), and ``inverse_transform(raw,
-        return_proba=False)`` giving predictions (and probabilities) from the
-        model's raw outputs. Class weights still come from ``y``'s labels,
+        encoder by default: each output encoded as its loss needs. A subclass
+        may return another transformer: ``fit(y)``, ``transform(y)`` giving
+        the model's targets (an array, or one per output), and
+        ``inverse_transform(raw, return_proba=False)`` giving predictions (and
+        probabilities) from the model's raw outputs. Class weights still come from ``y``'s labels,
         per output.
 
         Returns

@@ -1,7 +1,6 @@
 """What skweight mends in scikeras for scikit-learn >= 1.6."""
 
 import numpy as np
-import pytest
 from factories import FROZEN
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import is_classifier
@@ -59,10 +58,3 @@ def test_seed_from_random_state_leaves_the_generator_alone():
     assert seed_from_random_state(None) is None
     assert seed_from_random_state(7) == 7
 
-
-def test_partial_fit_is_not_offered():
-    """Class weights come from the whole training set; partial_fit would see
-    one batch. warm_start=True with fit continues training instead."""
-    assert not hasattr(WeightedMultiOutputClassifier(), "partial_fit")
-    with pytest.raises(AttributeError):
-        WeightedMultiOutputClassifier().partial_fit(None, None)
