@@ -576,8 +576,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         may return another transformer: ``fit(y)``, ``transform(y)`` giving
         the model's targets (an array, or one per output), and
         ``inverse_transform(raw, return_proba=False)`` giving predictions (and
-        probabilities) from the model's raw outputs. Class weights still come from ``y``'s labels,
-        per output.
+        probabilities) from the model's raw outputs. Class weights still come
+        from ``y``'s labels, per output.
 
         Returns
         -------
