@@ -34,6 +34,7 @@ import functools
 import os
 import random
 import sys
+import threading
 
 import keras
 import numpy as np
@@ -164,31 +165,62 @@ def mend_scikeras():
 mend_scikeras()
 
 
+# Seeded fits running at once (threads: joblib's threading backend, a
+# ThreadPoolExecutor) share the process-wide switches that ``seeded`` turns on:
+# the first to enter turns them on and saves what was there, the last to leave
+# puts it back. Each fit restoring its own entry state would switch TensorFlow's
+# op determinism off under the fits still running (their kernels then change).
+_SEEDED_LOCK = threading.Lock()
+_seeded_fits = 0
+_saved_globals = None
+
+
 @contextlib.contextmanager
 def seeded(seed):
     """Seed Python, NumPy and the Keras backend; restore global RNGs after.
 
     With TensorFlow, op determinism is switched on for the duration, as
-    scikeras does, so that the same seed gives the same model.
+    scikeras does, so that the same seed gives the same model. Fits that run
+    at once in threads keep it on until the last of them ends, and the global
+    random states are put back then.
     """
     if seed is None:
         yield
         return
-    py_state, np_state = random.getstate(), np.random.get_state()
-    tf_config = None
-    was_deterministic = True
-    if keras.backend.backend() == "tensorflow":
-        from tensorflow.python.framework import config as tf_config
-
-        was_deterministic = tf_config.is_op_determinism_enabled()
-        if not was_deterministic:
-            tf_config.enable_op_determinism()
-    old_env = os.environ.get("TF_DETERMINISTIC_OPS")
-    os.environ["TF_DETERMINISTIC_OPS"] = "1"
+    _enter_seeded()
     try:
         _set_random_seed(int(seed))
         yield
     finally:
+        _leave_seeded()
+
+
+def _enter_seeded():
+    global _seeded_fits, _saved_globals
+    with _SEEDED_LOCK:
+        if _seeded_fits == 0:
+            tf_config, was_deterministic = None, True
+            if keras.backend.backend() == "tensorflow":
+                from tensorflow.python.framework import config as tf_config
+
+                was_deterministic = tf_config.is_op_determinism_enabled()
+                if not was_deterministic:
+                    tf_config.enable_op_determinism()
+            _saved_globals = (random.getstate(), np.random.get_state(),
+                              os.environ.get("TF_DETERMINISTIC_OPS"),
+                              tf_config, was_deterministic)
+            os.environ["TF_DETERMINISTIC_OPS"] = "1"
+        _seeded_fits += 1
+
+
+def _leave_seeded():
+    global _seeded_fits, _saved_globals
+    with _SEEDED_LOCK:
+        _seeded_fits -= 1
+        if _seeded_fits:
+            return
+        py_state, np_state, old_env, tf_config, was_deterministic = _saved_globals
+        _saved_globals = None
         if old_env is None:
             os.environ.pop("TF_DETERMINISTIC_OPS", None)
         else:
