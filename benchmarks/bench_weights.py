@@ -14,6 +14,7 @@ best of ``--repeats`` runs (3 by default). Run on an otherwise idle machine::
 """
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -93,9 +94,13 @@ def main():
     Y_obj = pd.DataFrame(Y_str.astype(object),
                          columns=[f"out{k}" for k in range(Y_str.shape[1])])
     rows = f"{args.rows:,}"
+    # Other processes skew the figures: the load is printed beside them.
+    print(f"load average before: {os.getloadavg()[0]:.2f} "
+          f"({os.cpu_count()} CPUs); best of {args.repeats}")
     r_int = compare(f"int64, {rows} x 8", Y_int, args.repeats)
     r_str = compare(f"str (<U), {rows} x 8", Y_str, args.repeats)
     r_obj = compare(f"str (object DataFrame), {rows} x 8", Y_obj, args.repeats)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(
         f"\ntargets: int <= 0.25x ({'met' if r_int <= 0.25 else 'MISSED'}), "
         f"str <= 0.5x ({'met' if r_str <= 0.5 else 'MISSED'}; object "
