@@ -455,11 +455,7 @@ def weigh_outputs(entries, labels, sample_weight, names, *, out=None):
                 column = row
             else:
                 column = np.multiply(column, sample_weight[:, k], out=row)
-            if not column.any():
-                empty.append(name)
-        elif w is not None and not w[lab.counts > 0].any():
-            # Without sample weights, a column is all zeros exactly when the
-            # classes it holds all weigh 0: no pass over the samples.
+        if column is not None and not column.any():
             empty.append(name)
         if column is None and row is not None:
             row.fill(1.0)
