@@ -1,9 +1,10 @@
 """The Keras backend is the user's choice (an extra: tensorflow, jax, torch).
 
-* On JAX, every estimator fits, predicts and pickles and TensorFlow is never
-  imported, whether or not it is installed. Runs where JAX is installed: CI
-  builds an environment with the ``jax`` extra alone, no TensorFlow, and runs
-  this module there (``.ci/run``); elsewhere it is skipped.
+* On JAX (and PyTorch), every estimator fits, predicts and pickles and
+  TensorFlow is never imported, whether or not it is installed. Runs where
+  the backend is installed: CI builds an environment with the ``jax`` extra
+  alone, no TensorFlow, and runs this module there (``.ci/run``); elsewhere
+  each backend's case is skipped.
 * A backend that is not installed gets an error naming the extra to install.
   Where TensorFlow is installed, its absence is simulated (``None`` in
   ``sys.modules``, which makes its import fail as a missing package's does);
@@ -22,8 +23,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-HAS_JAX = importlib.util.find_spec("jax") is not None
 HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
+# The other backends installed here, in the order the error message names them.
+OTHER_BACKENDS = [b for b in ("jax", "torch")
+                  if importlib.util.find_spec(b) is not None]
 
 
 def _run(code, backend):
@@ -87,12 +90,15 @@ print(json.dumps(report))
 """
 
 
-@pytest.mark.skipif(not HAS_JAX, reason="JAX is an extra: pip install '.[jax]'")
-def test_every_estimator_fits_predicts_and_pickles_on_jax_without_tensorflow():
-    run = _run(FIT_PREDICT_PICKLE, "jax")
+@pytest.mark.parametrize("backend", [
+    pytest.param(b, marks=pytest.mark.skipif(
+        b not in OTHER_BACKENDS, reason=f"{b} is an extra: pip install '.[{b}]'"))
+    for b in ("jax", "torch")])
+def test_every_estimator_fits_predicts_and_pickles_without_tensorflow(backend):
+    run = _run(FIT_PREDICT_PICKLE, backend)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.splitlines()[-1])
-    assert report["backend"] == "jax"
+    assert report["backend"] == backend
     assert [e["name"] for e in report["estimators"]] == [
         "WeightedMultiOutputClassifier", "DynamicWeightClassifier",
         "DynamicWeightClassifier", "WeightedMixedOutputEstimator"]
@@ -126,11 +132,14 @@ def test_a_missing_backend_names_the_extra_to_install():
     assert kind == "ModuleNotFoundError tensorflow"
     assert "Keras' backend 'tensorflow' is not installed" in message
     assert 'pip install "skweight[tensorflow]"' in message
-    assert ("Installed here: jax; select it with KERAS_BACKEND=jax."
-            in message) == HAS_JAX
+    if OTHER_BACKENDS:
+        assert (f"Installed here: {', '.join(OTHER_BACKENDS)}; select it with "
+                f"KERAS_BACKEND={OTHER_BACKENDS[0]}.") in message
+    else:
+        assert "Installed here" not in message
 
 
-@pytest.mark.skipif(HAS_JAX, reason="JAX is installed here")
+@pytest.mark.skipif("jax" in OTHER_BACKENDS, reason="JAX is installed here")
 def test_a_missing_jax_names_its_extra():
     run = _run(_ASK_FOR_AN_ESTIMATOR.format(hide=""), "jax")
     assert run.returncode == 0, run.stderr[-3000:]
