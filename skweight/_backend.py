@@ -38,6 +38,14 @@ def make_tf_dataset(x, y, sample_weight, *, batch_size, shuffle, seed):
     if isinstance(sample_weight, list):
         sample_weight = tuple(sample_weight)
     parts = (x, y) if sample_weight is None else (x, y, sample_weight)
+    if shuffle and seed is not None:
+        constants = tf.nest.map_structure(tf.constant, parts)
+        return (
+            _epoch_orders(n, seed).batch(batch_size)
+            .map(lambda idx: tf.nest.map_structure(lambda t: tf.gather(t, idx),
+                                                   constants))
+            .prefetch(2)
+        )
     if not shuffle or n <= _ROW_SHUFFLE_MAX_SAMPLES:
         ds = tf.data.Dataset.from_tensor_slices(parts)
         if shuffle:
@@ -50,6 +58,30 @@ def make_tf_dataset(x, y, sample_weight, *, batch_size, shuffle, seed):
         .map(lambda idx: tf.nest.map_structure(lambda t: tf.gather(t, idx), constants))
         .prefetch(2)
     )
+
+
+def _epoch_orders(n, seed):
+    """Row indices in a new order at each iteration (each epoch of Keras'
+    ``fit``), drawn from ``(seed, epoch)`` alone.
+
+    ``Dataset.shuffle(seed=...)`` combines its seed with TensorFlow's global
+    seed, which is one per process: a fit in another thread that seeds it
+    between this fit's seeding and the pipeline's making changed this fit's
+    batches. The orders here are stateless shuffles of ``(seed, epoch)``, as
+    skweight's trainer draws them (``skweight/_trainer.py``), with the epoch
+    counted by the pipeline itself.
+    """
+    import tensorflow as tf
+
+    seed = seed % np.iinfo(np.int32).max
+    epoch = tf.Variable(0, dtype=tf.int32, trainable=False)
+
+    def order(_):
+        e = epoch.assign_add(1) - 1
+        return tf.random.experimental.stateless_shuffle(
+            tf.range(n), seed=tf.stack([tf.constant(seed, tf.int32), e]))
+
+    return tf.data.Dataset.range(1).map(order).unbatch()
 
 
 def make_forward(model, input_shape):

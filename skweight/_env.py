@@ -52,7 +52,35 @@ def configure_logging():
     if "keras" in sys.modules:
         return
     with _filtered_stderr(_tf_log_level()):
-        import keras  # noqa: F401
+        try:
+            import keras  # noqa: F401
+        except ModuleNotFoundError as exc:
+            missing = (exc.name or "").partition(".")[0]
+            if missing not in _BACKEND_EXTRAS:
+                raise
+            raise ModuleNotFoundError(_no_backend_message(missing),
+                                      name=missing) from exc
+
+
+# Keras backend (its package's name) -> the skweight extra that installs it.
+_BACKEND_EXTRAS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+
+
+def _no_backend_message(missing):
+    """What to install when Keras' backend package ``missing`` is not there."""
+    import importlib.util
+
+    installed = [b for b in _BACKEND_EXTRAS
+                 if b != missing and importlib.util.find_spec(b) is not None]
+    hint = (f" Installed here: {', '.join(installed)}; select it with "
+            f"KERAS_BACKEND={installed[0]}." if installed else "")
+    return (
+        f"skweight needs a Keras backend, and Keras' backend {missing!r} is not "
+        f"installed. Install skweight with a backend as an extra: pip install "
+        f"\"skweight[{_BACKEND_EXTRAS[missing]}]\" for this one; the extras are "
+        "tensorflow (Keras' default backend), jax and torch, the latter two "
+        "selected with KERAS_BACKEND=jax / torch." + hint
+    )
 
 
 def _tf_log_level():

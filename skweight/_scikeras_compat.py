@@ -22,19 +22,92 @@ Everything skweight changes about scikeras lives here, each with its reason:
    offers no public way to do either; skweight's engine builds and trains the
    model itself, so it reaches them here only (:func:`route_params`,
    :func:`builder_takes`), where a change in scikeras shows in one place.
+6. On JAX or PyTorch, TensorFlow is loaded only if the user loads it, even
+   where it is installed: scikeras' ``random_state`` module imports it
+   whenever it can (:func:`_tensorflow_hidden` hides it from that import), and
+   so does Keras' saving, through which scikeras pickles Keras objects (its
+   picklers run with :func:`_tensorflow_absent_while_unloaded`).
 """
 
 import contextlib
+import functools
 import os
 import random
+import sys
+import threading
 
 import keras
 import numpy as np
-from scikeras import _utils as _scikeras_utils
-from scikeras.utils.transformers import _is_categorical_crossentropy
-from scikeras.wrappers import BaseWrapper
 
-from skweight._validation import seed_from_random_state
+
+@contextlib.contextmanager
+def _tensorflow_hidden():
+    """TensorFlow unimportable for the duration, unless it is the backend.
+
+    scikeras' ``scikeras.utils.random_state`` imports TensorFlow whenever it is
+    installed, whatever the backend, for its ``tensorflow_random_state``
+    (which skweight does not use: :func:`seeded` seeds the backend). On JAX or
+    PyTorch that would load TensorFlow for nothing; with TensorFlow hidden,
+    scikeras takes its own branch for an environment without it.
+    """
+    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
+        yield
+        return
+    sys.modules["tensorflow"] = None  # `import tensorflow` raises ImportError
+    try:
+        yield
+    finally:
+        if sys.modules.get("tensorflow", ...) is None:
+            del sys.modules["tensorflow"]
+
+
+with _tensorflow_hidden():
+    from scikeras import _utils as _scikeras_utils
+    from scikeras.utils.transformers import _is_categorical_crossentropy
+    from scikeras.wrappers import BaseWrapper
+
+from skweight._validation import seed_from_random_state  # noqa: E402
+
+
+@contextlib.contextmanager
+def _tensorflow_absent_while_unloaded():
+    """Keras told that TensorFlow is absent, while it is neither the backend
+    nor loaded.
+
+    Keras' serializer asks ``isinstance(obj, tf.TensorShape)`` (and DType,
+    TypeSpec) of every object it saves, importing TensorFlow for the question
+    wherever it is installed. With TensorFlow not loaded no object can be one
+    of its types, so the answer is the same without the import.
+    """
+    try:
+        from keras.src.utils.module_utils import tensorflow as lazy_tf
+    except ImportError:  # another Keras layout: Keras' own behaviour
+        lazy_tf = None
+    if (lazy_tf is None or getattr(lazy_tf, "_available", True) is not None
+            or keras.backend.backend() == "tensorflow"
+            or "tensorflow" in sys.modules):
+        yield
+        return
+    lazy_tf._available = False
+    try:
+        yield
+    finally:
+        lazy_tf._available = None
+
+
+def _saved_without_tensorflow(pack):
+    """scikeras' pickling of a Keras object (model, loss, metric, optimizer),
+    run with :func:`_tensorflow_absent_while_unloaded`."""
+    if getattr(pack, "_skweight_mended", False):
+        return pack
+
+    @functools.wraps(pack)
+    def mended(*args):
+        with _tensorflow_absent_while_unloaded():
+            return pack(*args)
+
+    mended._skweight_mended = True
+    return mended
 
 __all__ = [
     "SkweightWrapper",
@@ -79,9 +152,27 @@ def mend_scikeras():
     """
     if "__sklearn_tags__" not in vars(BaseWrapper):
         BaseWrapper.__sklearn_tags__ = _base_wrapper_sklearn_tags
+    # scikeras makes Keras objects picklable through Keras' saving, which
+    # imports TensorFlow wherever it is installed (6. in the module docstring).
+    for cls, method in [(keras.Model, "__reduce__"), (keras.Model, "__deepcopy__"),
+                        (keras.losses.Loss, "__reduce__"),
+                        (keras.metrics.Metric, "__reduce__"),
+                        (keras.optimizers.Optimizer, "__reduce__")]:
+        if method in vars(cls):
+            setattr(cls, method, _saved_without_tensorflow(vars(cls)[method]))
 
 
 mend_scikeras()
+
+
+# Seeded fits running at once (threads: joblib's threading backend, a
+# ThreadPoolExecutor) share the process-wide switches that ``seeded`` turns on:
+# the first to enter turns them on and saves what was there, the last to leave
+# puts it back. Each fit restoring its own entry state would switch TensorFlow's
+# op determinism off under the fits still running (their kernels then change).
+_SEEDED_LOCK = threading.Lock()
+_seeded_fits = 0
+_saved_globals = None
 
 
 @contextlib.contextmanager
@@ -89,26 +180,47 @@ def seeded(seed):
     """Seed Python, NumPy and the Keras backend; restore global RNGs after.
 
     With TensorFlow, op determinism is switched on for the duration, as
-    scikeras does, so that the same seed gives the same model.
+    scikeras does, so that the same seed gives the same model. Fits that run
+    at once in threads keep it on until the last of them ends, and the global
+    random states are put back then.
     """
     if seed is None:
         yield
         return
-    py_state, np_state = random.getstate(), np.random.get_state()
-    tf_config = None
-    was_deterministic = True
-    if keras.backend.backend() == "tensorflow":
-        from tensorflow.python.framework import config as tf_config
-
-        was_deterministic = tf_config.is_op_determinism_enabled()
-        if not was_deterministic:
-            tf_config.enable_op_determinism()
-    old_env = os.environ.get("TF_DETERMINISTIC_OPS")
-    os.environ["TF_DETERMINISTIC_OPS"] = "1"
+    _enter_seeded()
     try:
         _set_random_seed(int(seed))
         yield
     finally:
+        _leave_seeded()
+
+
+def _enter_seeded():
+    global _seeded_fits, _saved_globals
+    with _SEEDED_LOCK:
+        if _seeded_fits == 0:
+            tf_config, was_deterministic = None, True
+            if keras.backend.backend() == "tensorflow":
+                from tensorflow.python.framework import config as tf_config
+
+                was_deterministic = tf_config.is_op_determinism_enabled()
+                if not was_deterministic:
+                    tf_config.enable_op_determinism()
+            _saved_globals = (random.getstate(), np.random.get_state(),
+                              os.environ.get("TF_DETERMINISTIC_OPS"),
+                              tf_config, was_deterministic)
+            os.environ["TF_DETERMINISTIC_OPS"] = "1"
+        _seeded_fits += 1
+
+
+def _leave_seeded():
+    global _seeded_fits, _saved_globals
+    with _SEEDED_LOCK:
+        _seeded_fits -= 1
+        if _seeded_fits:
+            return
+        py_state, np_state, old_env, tf_config, was_deterministic = _saved_globals
+        _saved_globals = None
         if old_env is None:
             os.environ.pop("TF_DETERMINISTIC_OPS", None)
         else:
@@ -120,30 +232,40 @@ def seeded(seed):
 
 
 def _set_random_seed(seed):
-    """``keras.utils.set_random_seed``, without TensorFlow's needless part.
+    """``keras.utils.set_random_seed``, without TensorFlow's needless parts.
 
     ``tf.random.set_seed`` clears TensorFlow's kernel and function caches, so
     every ``tf.function`` run afterwards is instantiated anew (about a second
     for a train function on 2 cores), even when the seed did not change.
     Repeated fits with one ``random_state`` (a search, a benchmark) set the
     same seed again: then only Keras', Python's and NumPy's seeds are reset.
+    And on JAX or PyTorch, Keras' function imports TensorFlow wherever it is
+    installed, to seed it too; skweight seeds the backend in use only.
     """
-    if keras.backend.backend() == "tensorflow":
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
         from tensorflow.python.eager import context
 
-        if context.global_seed() == seed:
-            try:
-                from keras.src.backend.common import global_state
-                from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
-                from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
-            except ImportError:  # another Keras layout: pay the cache clearing
-                pass
-            else:
-                global_state.set_global_attribute(GLOBAL_RANDOM_SEED, seed)
-                global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, None)
-                random.seed(seed)
-                np.random.seed(seed)
-                return
+        keep_tf_seed = context.global_seed() == seed
+    else:
+        keep_tf_seed = True
+    if keep_tf_seed:
+        try:
+            from keras.src.backend.common import global_state
+            from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+            from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+        except ImportError:  # another Keras layout: Keras' own function
+            pass
+        else:
+            global_state.set_global_attribute(GLOBAL_RANDOM_SEED, seed)
+            global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, None)
+            random.seed(seed)
+            np.random.seed(seed)
+            if backend == "torch":
+                import torch
+
+                torch.manual_seed(seed)
+            return
     keras.utils.set_random_seed(seed)
 
 

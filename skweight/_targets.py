@@ -359,6 +359,9 @@ def _unbox_object_labels(column, name, param):
 
 
 def _check_label_column(column, name, param):
+    """The checks on a label column that need no sort (finite, labelled, of one
+    kind); :func:`_check_label_classes` judges the label type on the classes
+    that the encoding found, so that no check runs a second ``np.unique``."""
     if column.dtype.kind == "f":
         if not np.all(np.isfinite(column)):
             raise ValueError(
@@ -371,8 +374,19 @@ def _check_label_column(column, name, param):
                 f"{param} column {name!r} must give every sample a label. Got "
                 "missing values (None or NaN) instead."
             )
-        column = _unbox_object_labels(column, name, param)
-    kind = type_of_target(column)
+        if _unbox_object_labels(column, name, param).dtype == object:
+            # Objects that stay objects: type_of_target judges them by their
+            # first value (strings are labels, anything else is not).
+            _check_label_classes(column[:1], name, param)
+
+
+def _check_label_classes(classes, name, param):
+    """``type_of_target`` on a column's distinct labels: the same verdict as on
+    the column (it depends on the set of values only), at the cost of the
+    classes instead of a sort of every sample."""
+    if classes.dtype.kind == "O":
+        classes = unbox_labels(classes)
+    kind = type_of_target(classes)
     if kind not in ("binary", "multiclass"):
         # "Unknown label type: " leads, as in scikit-learn: its estimator
         # checks match on it.
@@ -404,16 +418,21 @@ class LabelCodes:
             return self._keys
         return self._key_to_class[self._keys]
 
-    def take(self, per_class):
-        """``per_class[codes]``, computed with one pass over the samples."""
+    def take(self, per_class, out=None):
+        """``per_class[codes]``, computed with one pass over the samples (into
+        ``out`` when given)."""
         per_class = np.asarray(per_class)
-        if self._key_to_class is None:
-            return per_class[self._keys]
-        return per_class[self._key_to_class][self._keys]
+        if self._key_to_class is not None:
+            per_class = per_class[self._key_to_class]
+        # mode="wrap": the keys are valid indices, and np.take buffers ``out``
+        # in its default mode.
+        return np.take(per_class, self._keys, out=out, mode="wrap")
 
 
 def _dense_int_codes(column):
-    as_int = column.astype(np.int64, copy=False)
+    # One copy of a strided column (a column of a 2-D array) makes the passes
+    # below (min, max, keys, bincount) contiguous.
+    as_int = np.ascontiguousarray(column).astype(np.int64, copy=False)
     lo, hi = int(as_int.min()), int(as_int.max())
     span = hi - lo + 1
     if span > _DENSE_RANGE_FACTOR * column.size + 1024:
@@ -473,6 +492,13 @@ def encode_labels(column, *, name="output_0", param="y", check=True):
     column = np.asarray(column)
     if check:
         _check_label_column(column, name, param)
+    result = _encode(column)
+    if check:
+        _check_label_classes(result.classes, name, param)
+    return result
+
+
+def _encode(column):
     kind = column.dtype.kind
     result = None
     if kind in "iub" and column.size:

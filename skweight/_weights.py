@@ -411,7 +411,7 @@ def check_output_sample_weight(sample_weight, n_samples, n_outputs, *, names=Non
     return sw
 
 
-def weigh_outputs(entries, labels, sample_weight, names):
+def weigh_outputs(entries, labels, sample_weight, names, *, out=None):
     """Per-output sample weights: class weight x sample weight, output by output.
 
     The one place that computes them: ``fit`` and
@@ -428,6 +428,9 @@ def weigh_outputs(entries, labels, sample_weight, names):
         From :func:`check_output_sample_weight`.
     names : list of str
         The output names, for error messages.
+    out : ndarray of shape (n_outputs, n_samples), dtype float64, default=None
+        Where to write the weights, one row per output (an unweighted output's
+        row is filled with 1); the returned weights are then views of its rows.
 
     Returns
     -------
@@ -437,19 +440,27 @@ def weigh_outputs(entries, labels, sample_weight, names):
     per_class : list of (ndarray or None)
         Per output, the per-class weights used (None when unweighted).
     """
-    weights, per_class = [], []
+    weights, per_class, empty = [], [], []
     for k, (entry, lab, name) in enumerate(zip(entries, labels, names,
                                                strict=True)):
         w = None if lab is None else class_weights_for_output(
             entry, lab.classes, lab.counts, output_name=name)
-        column = None if w is None else lab.take(w)
+        row = None if out is None else out[k]
+        column = None if w is None else lab.take(w, out=row)
         if sample_weight is not None:
-            column = (sample_weight[:, k] if column is None
-                      else column * sample_weight[:, k])
+            if column is None and row is None:
+                column = sample_weight[:, k]
+            elif column is None:
+                row[:] = sample_weight[:, k]
+                column = row
+            else:
+                column = np.multiply(column, sample_weight[:, k], out=row)
+        if column is not None and not column.any():
+            empty.append(name)
+        if column is None and row is not None:
+            row.fill(1.0)
         weights.append(column)
         per_class.append(w)
-    empty = [name for name, w in zip(names, weights, strict=True)
-             if w is not None and not w.any()]
     if empty:
         raise ValueError(
             "class_weight and sample_weight give no weight to any sample of "
@@ -527,11 +538,9 @@ def compute_output_sample_weight(
     # label weighs 0 for its own output only.
     labels = discount_outputs(labels, present)
     sw = zero_missing_weights(sw, present)
-    weights, _ = weigh_outputs(entries, labels, sw, names)
-    # One contiguous row per output; the transpose hands back (n_samples,
-    # n_outputs) whose columns, the arrays Keras receives, stay contiguous.
-    out = np.ones((targets.n_outputs, targets.n_samples), dtype=np.float64)
-    for k, w in enumerate(weights):
-        if w is not None:
-            out[k] = w
+    # One contiguous row per output, written in place; the transpose hands
+    # back (n_samples, n_outputs) whose columns, the arrays Keras receives,
+    # stay contiguous.
+    out = np.empty((targets.n_outputs, targets.n_samples), dtype=np.float64)
+    weigh_outputs(entries, labels, sw, names, out=out)
     return out.T

@@ -92,3 +92,47 @@ def test_missing_labels_mask_weighs_zero_and_counts_the_labelled(penguins):
     assert holed["island"].isna().sum() == holes.sum()  # input untouched
     plain = compute_output_sample_weight(None, holed, missing_labels="mask")
     np.testing.assert_array_equal(plain[:, 1], (~holes).astype(float))
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        np.array([3, 1, 3, 2]),
+        np.array([True, False, True]),
+        np.array([1.0, 0.0, 1.0]),
+        np.array([0.5, 1.0, 0.5]),  # continuous
+        np.array([1.0, np.inf, 1.0]),
+        np.array(["b", "a", "b"]),
+        np.array(["b", "a", "b"], dtype=object),
+        np.array([2, 1, 2], dtype=object),
+        np.array([2.0, 1, 2.5], dtype=object),  # continuous, as objects
+        np.array([1 + 1j, 2 + 0j, 1 + 1j]),  # complex
+        np.array([b"b", b"a", b"b"], dtype=object),  # bytes
+        np.array([b"b", b"a", b"b"]),
+        np.array(["2020-01-01", "2021-01-01"], dtype="datetime64[D]"),
+        pd.array([1, 2, 1]).to_numpy(dtype=object),
+    ],
+    ids=lambda c: str(c.dtype),
+)
+# type_of_target casts the infinite label to int on its way to refusing it.
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
+def test_label_check_judges_the_classes_as_type_of_target_the_column(column):
+    # The check runs on the classes the encoding found (no np.unique of every
+    # sample): it must accept and refuse exactly what type_of_target on the
+    # whole column accepts and refuses, and the weights stay scikit-learn's.
+    from sklearn.utils.multiclass import type_of_target
+
+    from skweight._targets import unbox_labels
+
+    try:
+        verdict = type_of_target(unbox_labels(column))
+    except (TypeError, ValueError) as exc:
+        verdict = type(exc)
+    if verdict in ("binary", "multiclass"):
+        np.testing.assert_allclose(
+            compute_output_sample_weight("balanced", column)[:, 0],
+            compute_sample_weight("balanced", column))
+    else:
+        expected = verdict if isinstance(verdict, type) else ValueError
+        with pytest.raises(expected):
+            compute_output_sample_weight("balanced", column)

@@ -51,3 +51,48 @@ def test_check_estimator_line_is_what_test_common_runs():
         "WeightedMixedOutputEstimator",
     }
     assert all(est.epochs == 10 and est.random_state == 0 for est in ESTIMATORS[:2])
+
+
+def _pyproject():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _package(requirement):
+    return re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower()
+
+
+BACKENDS = {"tensorflow": {"tensorflow", "tensorflow-cpu"}, "jax": {"jax"},
+            "torch": {"torch"}}
+
+
+def test_the_backend_is_an_extra_and_the_commands_install_one():
+    project = _pyproject()
+    extras = project["optional-dependencies"]
+    every_backend = set().union(*BACKENDS.values())
+    # No backend is forced on the user ...
+    assert not {_package(r) for r in project["dependencies"]} & every_backend
+    # ... each is an extra of its own name, and the suite's and the docs'
+    # extras bring the default one.
+    for extra, packages in BACKENDS.items():
+        assert {_package(r) for r in extras[extra]} <= packages
+    for extra in ("test", "docs"):
+        assert {_package(r) for r in extras[extra]} & BACKENDS["tensorflow"]
+    # Every install command of the README and the docs names extras that
+    # exist, and the demo's brings a backend.
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+             ROOT / "docs" / "index.rst"]
+    demos = 0
+    for page in pages:
+        for line in page.read_text().splitlines():
+            for named in re.findall(r'pip install "?\.\[([\w,]+)\]', line):
+                assert set(named.split(",")) <= set(extras), (page.name, line)
+            if "python -m skweight" in line and "pip install" in line:
+                demos += 1
+                named = re.search(r'pip install "\.\[([\w,]+)\]"', line)
+                assert named and set(named.group(1).split(",")) & set(BACKENDS), (
+                    page.name, line)
+    assert demos == 2  # README and docs/index.rst

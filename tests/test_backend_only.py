@@ -1,0 +1,148 @@
+"""The Keras backend is the user's choice (an extra: tensorflow, jax, torch).
+
+* On JAX (and PyTorch), every estimator fits, predicts and pickles and
+  TensorFlow is never imported, whether or not it is installed. Runs where
+  the backend is installed: CI builds an environment with the ``jax`` extra
+  alone, no TensorFlow, and runs this module there (``.ci/run``); elsewhere
+  each backend's case is skipped.
+* A backend that is not installed gets an error naming the extra to install.
+  Where TensorFlow is installed, its absence is simulated (``None`` in
+  ``sys.modules``, which makes its import fail as a missing package's does);
+  in the JAX-only environment it is missing for real.
+
+Each case runs in a fresh interpreter: the backend is chosen once per process.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
+# The other backends installed here, in the order the error message names them.
+OTHER_BACKENDS = [b for b in ("jax", "torch")
+                  if importlib.util.find_spec(b) is not None]
+
+
+def _run(code, backend):
+    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+# Fits, predicts and pickles each estimator on the penguins (tiny networks, a
+# few epochs) and reports what it saw as JSON on the last line.
+FIT_PREDICT_PICKLE = r"""
+import json, pickle, sys
+import numpy as np
+import pandas as pd
+from skweight import (DynamicWeightClassifier, WeightedMixedOutputEstimator,
+                      WeightedMultiOutputClassifier)
+from skweight.datasets import load_penguins
+
+X, Y = load_penguins(return_X_y=True)
+# The mixed estimator: body mass (kg) as a regression output beside two labels.
+X_mixed = X.drop(columns="body_mass_g")
+Y_mixed = Y[["species", "sex"]].assign(mass=X["body_mass_g"] / 1000.0)
+tiny = dict(epochs=3, model__hidden_layer_sizes=(8,), random_state=0)
+cases = [
+    (WeightedMultiOutputClassifier(class_weight="balanced", **tiny), X, Y),
+    (DynamicWeightClassifier(weighting="dwa", **tiny), X, Y),
+    (DynamicWeightClassifier(weighting="uncertainty", **tiny), X, Y),
+    (WeightedMixedOutputEstimator(output_types={"mass": "regression"}, **tiny),
+     X_mixed, Y_mixed),
+]
+report = {"estimators": []}
+for est, Xc, Yc in cases:
+    est.fit(Xc, Yc)
+    pred = pd.DataFrame(np.asarray(est.predict(Xc), dtype=object),
+                        columns=list(Yc.columns))
+    back = pickle.loads(pickle.dumps(est))
+    again = pd.DataFrame(np.asarray(back.predict(Xc), dtype=object),
+                         columns=list(Yc.columns))
+    labels_ok = all(set(pred[c]) <= set(Yc[c]) for c in ["species", "sex"])
+    same = all(
+        np.allclose(pred[c].astype(float), again[c].astype(float), rtol=1e-6)
+        if c == "mass" else (pred[c] == again[c]).all()
+        for c in pred.columns
+    )
+    proba_same = None
+    if hasattr(est, "predict_proba") and not isinstance(
+            est, WeightedMixedOutputEstimator):
+        proba_same = all(np.allclose(a, b, rtol=1e-6) for a, b in zip(
+            est.predict_proba(Xc), back.predict_proba(Xc), strict=True))
+    report["estimators"].append({
+        "name": type(est).__name__, "epochs": len(est.history_["loss"]),
+        "shape": list(pred.shape), "rows": len(Xc), "labels_ok": bool(labels_ok),
+        "same_after_pickle": bool(same), "proba_same_after_pickle": proba_same,
+    })
+import keras
+report["backend"] = keras.backend.backend()
+report["tensorflow_modules"] = sorted(
+    m for m in sys.modules if m.partition(".")[0] == "tensorflow")
+print(json.dumps(report))
+"""
+
+
+@pytest.mark.parametrize("backend", [
+    pytest.param(b, marks=pytest.mark.skipif(
+        b not in OTHER_BACKENDS, reason=f"{b} is an extra: pip install '.[{b}]'"))
+    for b in ("jax", "torch")])
+def test_every_estimator_fits_predicts_and_pickles_without_tensorflow(backend):
+    run = _run(FIT_PREDICT_PICKLE, backend)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["backend"] == backend
+    assert [e["name"] for e in report["estimators"]] == [
+        "WeightedMultiOutputClassifier", "DynamicWeightClassifier",
+        "DynamicWeightClassifier", "WeightedMixedOutputEstimator"]
+    for e in report["estimators"]:
+        assert e["epochs"] == 3, e
+        assert e["shape"] == [e["rows"], 3], e
+        assert e["labels_ok"] and e["same_after_pickle"], e
+        assert e["proba_same_after_pickle"] in (None, True), e
+    # Installed or not, TensorFlow is not what the fit runs on: never loaded.
+    assert report["tensorflow_modules"] == []
+
+
+_ASK_FOR_AN_ESTIMATOR = """
+import sys
+{hide}
+import skweight
+try:
+    skweight.WeightedMultiOutputClassifier
+except ModuleNotFoundError as exc:
+    print(type(exc).__name__, exc.name)
+    print(exc)
+"""
+
+
+def test_a_missing_backend_names_the_extra_to_install():
+    # Where TensorFlow is installed, hidden as a missing package is.
+    hide = "sys.modules['tensorflow'] = None" if HAS_TENSORFLOW else ""
+    run = _run(_ASK_FOR_AN_ESTIMATOR.format(hide=hide), "tensorflow")
+    assert run.returncode == 0, run.stderr[-3000:]
+    kind, message = run.stdout.split("\n", 1)
+    assert kind == "ModuleNotFoundError tensorflow"
+    assert "Keras' backend 'tensorflow' is not installed" in message
+    assert 'pip install "skweight[tensorflow]"' in message
+    if OTHER_BACKENDS:
+        assert (f"Installed here: {', '.join(OTHER_BACKENDS)}; select it with "
+                f"KERAS_BACKEND={OTHER_BACKENDS[0]}.") in message
+    else:
+        assert "Installed here" not in message
+
+
+@pytest.mark.skipif("jax" in OTHER_BACKENDS, reason="JAX is installed here")
+def test_a_missing_jax_names_its_extra():
+    run = _run(_ASK_FOR_AN_ESTIMATOR.format(hide=""), "jax")
+    assert run.returncode == 0, run.stderr[-3000:]
+    kind, message = run.stdout.split("\n", 1)
+    assert kind == "ModuleNotFoundError jax"
+    assert 'pip install "skweight[jax]"' in message
