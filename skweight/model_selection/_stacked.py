@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from skweight import _trainer
+from skweight import _backend, _trainer
 
 __all__ = ["StackedNetwork"]
 
@@ -145,17 +145,6 @@ class _StackedModel(keras.Model):
         return twin.model
 
 
-def _tf_dataset(X, ys, batch_size, shuffle, seed):
-    """Batches of (X, targets) from memory; Keras' array adapter builds a new
-    shuffled iterator every epoch, which costs more than a small epoch."""
-    import tensorflow as tf
-
-    ds = tf.data.Dataset.from_tensor_slices((X, tuple(ys)))
-    if shuffle:
-        ds = ds.shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(2)
-
-
 def _glorot_uniform(rng, n_copies, fan_in, fan_out, same):
     """Keras' default kernel initialiser, drawn per copy (or once for all)."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))
@@ -273,7 +262,10 @@ class StackedNetwork:
             )
         if keras.backend.backend() == "tensorflow":
             history = self.model.fit(
-                _tf_dataset(X, ys, batch_size, shuffle, seed), epochs=epochs,
+                # skweight's pipeline: seeded per fit, as the loop's shuffle.
+                _backend.make_tf_dataset(X, ys, None, batch_size=batch_size,
+                                         shuffle=shuffle, seed=seed),
+                epochs=epochs,
                 shuffle=False, verbose=0,  # the pipeline shuffles
             )
         else:
