@@ -60,6 +60,56 @@ def make_tf_dataset(x, y, sample_weight, *, batch_size, shuffle, seed):
     )
 
 
+class SeededBatches(keras.utils.PyDataset):
+    """``(x, y, sample_weight)`` batches for Keras' ``fit`` on JAX and PyTorch,
+    in an order drawn from ``(seed, epoch)`` alone.
+
+    Keras' own shuffle there draws from process-wide generators, which other
+    threads' fits and a network's first compilation also draw from: the same
+    ``random_state`` gave other batches. ``y`` and ``sample_weight`` are arrays
+    or lists (one per output); ``sample_weight`` may be None.
+    """
+
+    def __init__(self, x, y, sample_weight, *, batch_size, shuffle, seed,
+                 first_epoch=0):
+        super().__init__()
+        self.parts = (x, y) if sample_weight is None else (x, y, sample_weight)
+        self.n = len(keras.tree.flatten(x)[0])
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = first_epoch
+        self._order()
+
+    def _order(self):
+        self.rows = (np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
+                     if self.shuffle else np.arange(self.n))
+
+    def __len__(self):
+        return -(-self.n // self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.rows[index * self.batch_size:(index + 1) * self.batch_size]
+        return keras.tree.map_structure(lambda a: a[rows], self.parts)
+
+    def set_epoch(self, epoch):
+        """Order the rows for ``epoch`` (Keras' count: a network's first fit
+        reads a batch to build itself, which ``on_epoch_end`` counts too)."""
+        if epoch != self.epoch:
+            self.epoch = epoch
+            self._order()
+
+    def callback(self):
+        """A callback that gives the batches Keras' epoch."""
+        batches = self
+
+        class _Epochs(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                batches.set_epoch(epoch)
+
+        return _Epochs()
+
+
 def _epoch_orders(n, seed):
     """Row indices in a new order at each iteration (each epoch of Keras'
     ``fit``), drawn from ``(seed, epoch)`` alone.

@@ -192,17 +192,15 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
     epochs = args.pop("epochs")
     val_split = args.pop("validation_split", 0.0)
     y_in, w_in = _keras_structure(model, ys, weights)
-    if not _backend.is_tensorflow():
-        return model.fit(
-            X, y_in, sample_weight=w_in, epochs=initial_epoch + epochs,
-            initial_epoch=initial_epoch, validation_split=val_split,
-            callbacks=callbacks, **args,
-        ).history
     batch_size = args.pop("batch_size")
     val_bs = args.pop("validation_batch_size", None) or batch_size
     shuffle = args.pop("shuffle", True)
     n = _n_rows(X)
     n_train = n - int(n * val_split)
+    if not _backend.is_tensorflow():
+        return _keras_fit_other_backend(
+            model, (X, y_in, w_in), n_train, callbacks, args, initial_epoch,
+            epochs, seed, batch_size=batch_size, val_bs=val_bs, shuffle=shuffle)
     validation_data = None
     if n_train < n:
         validation_data = _backend.make_tf_dataset(
@@ -219,6 +217,31 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
         shuffle=False,  # the pipeline shuffles
         **args,
     ).history
+
+
+def _keras_fit_other_backend(model, data, n_train, callbacks, args, initial_epoch,
+                             epochs, seed, *, batch_size, val_bs, shuffle):
+    """``Model.fit`` on JAX or PyTorch: batches in a per-fit seeded order
+    (:class:`skweight._backend.SeededBatches`), on a cached twin when one can
+    stand in for the network (:func:`skweight._trainer.keras_fit`)."""
+    X, y_in, w_in = data
+    if seed is None:
+        seed = int(np.random.randint(np.iinfo(np.int32).max))
+    batches = _backend.SeededBatches(
+        _rows(X, 0, n_train), _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
+        batch_size=batch_size, shuffle=shuffle, seed=seed, first_epoch=initial_epoch,
+    )
+    validation_data = None
+    if n_train < _n_rows(X):
+        part = (_rows(X, n_train, None), _rows(y_in, n_train, None))
+        if w_in is not None:
+            part += (_rows(w_in, n_train, None),)
+        validation_data = part
+    return _trainer.keras_fit(
+        model, batches, key_data=data, callbacks=[*callbacks, batches.callback()],
+        epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
+        validation_data=validation_data, validation_batch_size=val_bs, **args,
+    )
 
 
 def _keras_outputs(raw):

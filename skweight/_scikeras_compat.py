@@ -95,6 +95,11 @@ def _tensorflow_absent_while_unloaded():
         lazy_tf._available = None
 
 
+# For skweight's own uses of Keras' serializer (the compiled loop's cache keys
+# and twins on JAX and PyTorch).
+keras_config_without_tensorflow = _tensorflow_absent_while_unloaded
+
+
 def _saved_without_tensorflow(pack):
     """scikeras' pickling of a Keras object (model, loss, metric, optimizer),
     run with :func:`_tensorflow_absent_while_unloaded`."""
@@ -113,6 +118,7 @@ __all__ = [
     "SkweightWrapper",
     "builder_takes",
     "is_categorical_crossentropy",
+    "keras_config_without_tensorflow",
     "mend_scikeras",
     "route_params",
     "seed_from_random_state",

@@ -31,6 +31,7 @@ import keras
 import numpy as np
 
 from skweight._callbacks import StopOnNonFiniteLoss
+from skweight._scikeras_compat import keras_config_without_tensorflow
 
 # Keras fit arguments this loop honours; any other sends the fit to Keras.
 _HANDLED_FIT_ARGS = frozenset({"batch_size", "epochs", "shuffle", "verbose",
@@ -528,6 +529,134 @@ def _tree_structure(data):
         len(p) if isinstance(p, tuple) else (None if p is None else 1)
         for p in (x, y, sw)
     )
+
+
+class _TwinStandardize(keras.layers.Layer):
+    """A ``Normalization`` layer's arithmetic, its mean and variance held in
+    variables: a twin's compiled step then serves networks of other data
+    (JAX bakes a ``Normalization``'s given constants into the step)."""
+
+    def __init__(self, width, **kwargs):
+        super().__init__(**kwargs)
+        self.mean_ = self.add_weight(shape=(width,), initializer="zeros",
+                                     trainable=False, name="mean")
+        self.variance_ = self.add_weight(shape=(width,), initializer="ones",
+                                         trainable=False, name="variance")
+
+    def call(self, inputs):
+        return keras.ops.divide(
+            keras.ops.subtract(inputs, self.mean_),
+            keras.ops.maximum(keras.ops.sqrt(self.variance_),
+                              keras.backend.epsilon()),
+        )
+
+
+def _twin_layer(layer):
+    """``clone_model``'s clone of ``layer`` for a Keras-fit twin."""
+    if isinstance(layer, keras.layers.Normalization) and layer.input_mean is not None:
+        return _TwinStandardize(int(np.size(layer.input_mean)), name=layer.name)
+    return layer.__class__.from_config(layer.get_config())
+
+
+class _KerasRunner:
+    """A twin trained by Keras' own ``fit`` (JAX, PyTorch): its compiled
+    train function outlives the fit, so a network of the same architecture
+    compiles nothing (on JAX a new network's fit spends seconds compiling)."""
+
+    def __init__(self, twin):
+        self.twin = twin
+        self.lock = threading.Lock()
+        self.standardizers = [layer for layer in twin.layers
+                              if isinstance(layer, _TwinStandardize)]
+        own = {id(v) for layer in self.standardizers for v in layer.variables}
+        self.variables = [v for v in _state_variables(twin) if id(v) not in own]
+
+    def load(self, model):
+        for target, source in zip(self.variables, _state_variables(model),
+                                  strict=True):
+            target.assign(source.value)
+        for target, layer in zip(self.standardizers, _normalizations(model),
+                                 strict=True):
+            target.mean_.assign(np.reshape(np.asarray(layer.input_mean,
+                                                      dtype="float32"), -1))
+            target.variance_.assign(np.reshape(np.asarray(
+                layer.input_variance, dtype="float32"), -1))
+
+    def store(self, model):
+        for source, target in zip(self.variables, _state_variables(model),
+                                  strict=True):
+            target.assign(source.value)
+
+
+def keras_fit(model, data, *, key_data, callbacks, **fit_args):
+    """``model.fit(data, callbacks=..., **fit_args)`` on a cached twin when
+    ``model`` is a network a twin can stand in for (as in :func:`fit`), else
+    on ``model`` itself; Keras' logs. ``key_data`` is ``(x, y, sample_weight)``
+    as arrays (or lists of them), for the cache key."""
+    with keras_config_without_tensorflow():
+        runner = _keras_runner_for(model, key_data)
+    if runner is None:
+        _prebuild(model, key_data)
+        return model.fit(data, callbacks=callbacks, **fit_args).history
+    try:
+        runner.load(model)
+        _prebuild(runner.twin, key_data)
+        try:
+            history = runner.twin.fit(data, callbacks=callbacks, **fit_args).history
+        finally:
+            runner.store(model)
+            # Keras pointed the callbacks at the twin.
+            for callback in callbacks:
+                callback.set_model(model)
+        model.stop_training = runner.twin.stop_training
+        return history
+    finally:
+        runner.lock.release()
+
+
+def _keras_runner_for(model, key_data):
+    """The cached Keras-fit twin of ``model`` (locked), or None."""
+    x, y, sample_weight = key_data
+    key = _cache_key(model, (x, _as_tuple(y), _as_tuple(sample_weight)))
+    runner = None
+    if key is not None:
+        key = ("keras-fit", *key)
+        with _cache_lock:
+            runner = _cache.get(key)
+            if runner is not None and not runner.lock.acquire(blocking=False):
+                runner = None  # busy in another thread's fit
+            elif runner is not None:
+                _cache.move_to_end(key)
+        if runner is None:
+            try:
+                twin = keras.models.clone_model(model, clone_function=_twin_layer)
+                twin.compile_from_config(model.get_compile_config())
+            except (TypeError, ValueError, KeyError, NotImplementedError):
+                twin = None
+            if twin is not None:
+                runner = _KerasRunner(twin)
+                runner.lock.acquire()
+                with _cache_lock:
+                    _cache[key] = runner
+                    while len(_cache) > _CACHE_SIZE:
+                        _cache.popitem(last=False)
+    return runner
+
+
+def _prebuild(model, key_data):
+    """Build a model's loss, metrics and optimizer on one row before ``fit``.
+
+    Keras' ``fit`` builds an unbuilt model by reading the first batch of the
+    epoch it is about to train, a batch a ``PyDataset``'s epoch then loses:
+    a new network's first fit trained on other batches than a built twin's.
+    """
+    x, y, sample_weight = key_data
+    batch = (x, _as_tuple(y)) if sample_weight is None else (
+        x, _as_tuple(y), _as_tuple(sample_weight))
+    model._symbolic_build(data_batch=keras.tree.map_structure(
+        lambda a: a[:1], batch))
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
 
 
 def _runner_for(model, data):

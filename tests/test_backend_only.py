@@ -111,6 +111,56 @@ def test_every_estimator_fits_predicts_and_pickles_without_tensorflow(backend):
     assert report["tensorflow_modules"] == []
 
 
+_CACHED_TWIN = """
+import json, sys
+import numpy as np
+from skweight import WeightedMultiOutputClassifier, _trainer
+from skweight.datasets import load_penguins
+
+X, Y = load_penguins(return_X_y=True)
+
+def fit(Xs, Ys):
+    est = WeightedMultiOutputClassifier(
+        epochs=3, batch_size=50, random_state=0, model__hidden_layer_sizes=(8,))
+    return est.fit(Xs, Ys)
+
+halves = [(X.iloc[i::2], Y.iloc[i::2]) for i in (0, 1)]
+fit(*halves[0])
+runners = [r for key, r in _trainer._cache.items() if key[0] == "keras-fit"]
+train_function = runners[0].twin.train_function
+reused = fit(*halves[1])
+same_twin = ([r for key, r in _trainer._cache.items() if key[0] == "keras-fit"]
+             == runners and runners[0].twin.train_function is train_function)
+_trainer._cache.clear()
+fresh = fit(*halves[1])
+print(json.dumps({
+    "runners": len(runners), "same_twin": same_twin,
+    "same_history": reused.history_ == fresh.history_,
+    "proba_gap": max(float(np.abs(a - b).max()) for a, b in zip(
+        reused.predict_proba(X), fresh.predict_proba(X))),
+    "tensorflow_modules": [m for m in sys.modules if m.split(".")[0] == "tensorflow"],
+}))
+"""
+
+
+@pytest.mark.parametrize("backend", [
+    pytest.param(b, marks=pytest.mark.skipif(
+        b not in OTHER_BACKENDS, reason=f"{b} is an extra: pip install '.[{b}]'"))
+    for b in ("jax", "torch")])
+def test_a_second_fit_of_one_shape_trains_on_the_cached_twin(backend):
+    """On JAX and PyTorch, Keras' fit runs on a twin cached per architecture
+    (on JAX a new network's fit spends seconds compiling): the second fit of
+    the same shape reuses it, on other data, and gives what a fit in an
+    empty cache gives (shuffled batches drawn from the seed alone)."""
+    run = _run(_CACHED_TWIN, backend)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["runners"] == 1 and report["same_twin"], report
+    assert report["same_history"], report
+    assert report["proba_gap"] < 1e-6, report
+    assert report["tensorflow_modules"] == []
+
+
 _ASK_FOR_AN_ESTIMATOR = """
 import sys
 {hide}
