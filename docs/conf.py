@@ -194,8 +194,17 @@ def _write_api(app, config):
         path.write_text(text)
 
 
+# Pages Sphinx writes itself: a guide page of that name would be overwritten
+# (docs/search.md once built to an empty search box), and -W does not say so.
+SPHINX_PAGES = {"search", "genindex", "py-modindex"}
+
+
 def _guide_pages():
     found = sorted(p.stem for p in HERE.glob("*.md"))
+    taken = SPHINX_PAGES.intersection(found)
+    if taken:
+        raise ValueError(f"docs/{sorted(taken)[0]}.md would be overwritten by "
+                         f"Sphinx's own page of that name: rename it.")
     first = [p for p in GUIDE_ORDER if p in found]
     last = [p for p in GUIDE_LAST if p in found]
     return first + [p for p in found if p not in first + last] + last
