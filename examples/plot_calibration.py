@@ -11,10 +11,9 @@ predicted class against the model's confidence in it (top-label reliability,
 test split): a calibrated model follows the diagonal. Prints each output's
 expected calibration error.
 
-Run: ``python examples/plot_calibration.py [--out calibration.png]``
+Run: ``python examples/plot_calibration.py [--out FILE]``
 """
 
-import argparse
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -31,12 +30,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from skweight import WeightedMultiOutputClassifier  # noqa: E402
 from skweight.calibration import CalibratedMultiOutputClassifier  # noqa: E402
 from skweight.datasets import load_fair  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="calibration.png",
-                    help="where to save the figure (default: %(default)s)")
-# Known arguments only: the test suite runs the examples under its own argv.
-args, _ = parser.parse_known_args()
+from skweight.utils import save_example_figures  # noqa: E402
 
 X, Y = load_fair(return_X_y=True)
 X_train, X_rest, Y_train, Y_rest = train_test_split(X, Y, test_size=0.4,
@@ -87,5 +81,9 @@ for ax, output in zip(axes, Y.columns, strict=True):
            ylabel="accuracy of the predicted class", xlim=(0, 1), ylim=(0, 1))
 axes[0].legend(loc="upper left")
 fig.tight_layout()
-fig.savefig(args.out, dpi=80)
-print(f"figure saved to {os.path.abspath(args.out)}")
+
+# %%
+# Run as a script, the example also saves its figure (sphinx-gallery, which
+# draws it in the docs, runs examples without a ``__file__``).
+if __name__ == "__main__" and "__file__" in globals():
+    save_example_figures(__file__, fig)

