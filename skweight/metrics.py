@@ -149,14 +149,15 @@ def output_scorer(
 
     Examples
     --------
-    >>> from sklearn.model_selection import KFold, cross_val_score
+    >>> from sklearn.model_selection import cross_val_score
     >>> from skweight import WeightedMultiOutputClassifier
     >>> from skweight.datasets import load_penguins
     >>> from skweight.metrics import output_scorer
+    >>> from skweight.model_selection import MultiOutputStratifiedKFold
     >>> X, Y = load_penguins(return_X_y=True)
     >>> clf = WeightedMultiOutputClassifier(epochs=3, random_state=0)
     >>> scores = cross_val_score(
-    ...     clf, X, Y, cv=KFold(2, shuffle=True, random_state=0),
+    ...     clf, X, Y, cv=MultiOutputStratifiedKFold(2, shuffle=True, random_state=0),
     ...     scoring=output_scorer("balanced_accuracy", "island"),
     ... )
     >>> scores.shape

@@ -110,7 +110,10 @@ FIT_CASES = [
          y=Y2, match=r"Got unknown output name\(s\) \[0, 1\] instead"),
     case("cw-label-not-in-y", {"class_weight": {0: 1.0, 7: 2.0}},
          match=r"class_weight for output 'output_0' must name labels of y "
-               r"\[0, 1, 2\]\. Got label\(s\) \[7\] instead"),
+               r"\[0, 1, 2\]\. Got label\(s\) \[7\] instead, which this y lacks\. "
+               r"In cross-validation a fold can lack a class: split with "
+               r"skweight\.model_selection\.MultiOutputStratifiedKFold, which keeps "
+               r"every output's classes in every fold\.$"),
     case("cw-label-not-in-y-list", {"class_weight": [None, {"f": 1.0, "x": 3.0}]},
          y=Y2, match=r"output 'sex' must name labels of y \['f', 'm'\]\. "
                      r"Got label\(s\) \['x'\] instead"),
@@ -621,3 +624,21 @@ def test_non_numeric_feature_columns_are_named_with_the_recipe(penguins_small):
     clf.fit(frame.drop(columns="island"), Y_[["species", "sex"]])
     with pytest.raises(ValueError, match=r"non-numeric column\(s\) \['year'\]"):
         clf.predict(frame.drop(columns="island").assign(year="y2007"))
+
+
+def test_fold_without_a_named_class_points_to_the_stratified_splitter(penguins):
+    # The trap of the issue: rows sorted by species, cv=3 with a 2-D y is
+    # unshuffled KFold, and the second fold trains without Chinstrap.
+    from sklearn.model_selection import cross_val_score
+
+    from skweight import WeightedMultiOutputClassifier
+
+    X_, Y_ = penguins
+    order = np.argsort(Y_["species"].to_numpy(), kind="stable")
+    clf = WeightedMultiOutputClassifier(
+        class_weight={"species": {"Chinstrap": 2.0}}, **TINY)
+    with pytest.raises(ValueError, match=r"class_weight for output 'species' must "
+                       r"name labels of y \['Adelie', 'Gentoo'\]\. Got label\(s\) "
+                       r"\['Chinstrap'\] instead, .*MultiOutputStratifiedKFold"):
+        cross_val_score(clf, X_.iloc[order], Y_.iloc[order], cv=3,
+                        error_score="raise")
