@@ -135,6 +135,9 @@ html_theme_options = {
     "show_toc_level": 2,
 }
 html_show_sourcelink = False
+# Long API names wrap at the page's edge (the theme cuts them off).
+html_static_path = ["_static"]
+html_css_files = ["skweight.css"]
 
 
 # -- generated pages -----------------------------------------------------------

@@ -50,9 +50,16 @@ models = {
 }
 
 fig, axes = plt.subplots(1, len(Y.columns), figsize=(4 * len(Y.columns), 4))
-# Distinct markers and dashes: where a correction barely moves an output,
-# its curve lies on top of the uncorrected one.
-styles = dict(zip(models, [("o", "-"), ("s", "--"), ("^", "-.")], strict=True))
+# Where a correction barely moves an output, its curve lies on the
+# uncorrected one: that one is drawn wide and pale underneath, the
+# corrections thin, dashed and with open markers on top, so each stays seen.
+styles = dict(zip(models, [
+    {"marker": "o", "linestyle": "-", "linewidth": 5, "markersize": 9,
+     "alpha": 0.35},
+    {"marker": "s", "linestyle": "--", "linewidth": 1.5, "markerfacecolor": "none"},
+    {"marker": "^", "linestyle": ":", "linewidth": 2, "markerfacecolor": "none",
+     "markersize": 8},
+], strict=True))
 for name, model in models.items():
     probas = model.predict_proba(X_test)
     eces = []
@@ -62,9 +69,7 @@ for name, model in models.items():
         correct = classes[proba.argmax(axis=1)] == Y_test[output].to_numpy()
         accuracy, mean_confidence = calibration_curve(
             correct, confidence, n_bins=10, strategy="quantile")
-        marker, linestyle = styles[name]
-        ax.plot(mean_confidence, accuracy, marker=marker, linestyle=linestyle,
-                alpha=0.8, label=name)
+        ax.plot(mean_confidence, accuracy, label=name, **styles[name])
         # Expected calibration error over the same quantile bins.
         edges = np.quantile(confidence, np.linspace(0, 1, 11))
         bins = np.clip(np.searchsorted(edges, confidence, side="right") - 1, 0, 9)
