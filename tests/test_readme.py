@@ -55,6 +55,23 @@ def test_categorical_features_recipe_runs_and_is_needed(capsys):
         namespace["model"][-1].fit(namespace["X"], namespace["Y"])
 
 
+def test_class_weight_check_needs_a_network_that_learnt():
+    # The README: with random_state=0, check_class_weight_classifiers fails
+    # at 1 epoch and passes at 3.
+    from sklearn.utils.estimator_checks import check_class_weight_classifiers
+
+    from skweight import WeightedMultiOutputClassifier
+
+    name = "WeightedMultiOutputClassifier"
+    with pytest.raises(AssertionError):
+        check_class_weight_classifiers(
+            name, WeightedMultiOutputClassifier(epochs=1, random_state=0))
+    check_class_weight_classifiers(
+        name, WeightedMultiOutputClassifier(epochs=3, random_state=0))
+    readme = (ROOT / "README.md").read_text()
+    assert "passes at 3, 5 and 10 epochs and\n  fails at 1" in readme
+
+
 def test_check_estimator_line_is_what_test_common_runs():
     from test_common import ESTIMATORS
 
