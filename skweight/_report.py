@@ -187,6 +187,10 @@ def per_output_report(estimator: Any, X: Any, y: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 
+# The most confusion matrices a new figure holds side by side.
+_MAX_COLUMNS = 4
+
+
 class PerOutputConfusionMatrixDisplay:
     """One confusion matrix per output, on one figure.
 
@@ -231,9 +235,6 @@ class PerOutputConfusionMatrixDisplay:
     [(3, 3), (3, 3), (2, 2)]
     """
 
-    #: The most matrices ``plot`` draws side by side on a figure of its own.
-    MAX_COLUMNS = 4
-
     def __init__(
         self,
         confusion_matrices: list[np.ndarray],
@@ -257,8 +258,8 @@ class PerOutputConfusionMatrixDisplay:
         Parameters
         ----------
         axes : array-like of matplotlib Axes, default=None
-            One axes per output; None makes a new figure, at most
-            ``MAX_COLUMNS`` (4) matrices to a row (7 outputs: rows of 4 and 3).
+            One axes per output; None makes a new figure, at most four
+            matrices to a row (7 outputs: rows of 4 and 3).
         cmap : str, default="viridis"
             The colour map.
         values_format : str, default=None
@@ -274,7 +275,7 @@ class PerOutputConfusionMatrixDisplay:
         plt = _pyplot("PerOutputConfusionMatrixDisplay.plot")
         n = len(self.confusion_matrices)
         if axes is None:
-            n_cols = min(n, self.MAX_COLUMNS)
+            n_cols = min(n, _MAX_COLUMNS)
             n_rows = -(-n // n_cols)
             _, grid = plt.subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 4 * n_rows),
                                    squeeze=False, layout="constrained")
