@@ -217,9 +217,8 @@ def _fill_index(app, docname, source):
         source[0] = source[0].replace("   .. user guide pages\n", pages + "\n")
 
 
-# scikit-learn's metadata-routing methods, and methods a skweight
-# estimator disables (partial_fit): not part of skweight's API pages.
-_SKIPPED_MEMBER = re.compile(r"^(set_\w+_request|get_metadata_routing|partial_fit)$")
+# scikit-learn's metadata-routing methods: not part of skweight's API pages.
+_SKIPPED_MEMBER = re.compile(r"^(set_\w+_request|get_metadata_routing)$")
 
 
 def _skip_member(app, what, name, obj, skip, options):

@@ -30,7 +30,9 @@ def make_tf_dataset(x, y, sample_weight, *, batch_size, shuffle, seed):
     """
     import tensorflow as tf
 
-    n = len(x)
+    if isinstance(x, list):  # several inputs; a list would be stacked
+        x = tuple(x)
+    n = len(tf.nest.flatten(x)[0])
     if isinstance(y, list):
         y = tuple(y)
     if isinstance(sample_weight, list):

@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -53,9 +52,12 @@ from skweight._build import build_model, compile_kwargs, scikeras_compile_kwargs
 from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._model_state import check_warm_start, fit_optimizer_params
 from skweight._network import build_default_network
+from skweight._outputs import OutputsEncoder
 from skweight._predict import X_CHECKS, raw_outputs
 from skweight._scikeras_compat import SkweightWrapper, route_params, seeded
 from skweight._targets import (
+    accumulate_counts,
+    check_partial_classes,
     discount_outputs,
     layer_names,
     mask_missing_labels,
@@ -126,10 +128,6 @@ class _FeatureProbe(BaseEstimator):
     at commit."""
 
 
-def _never(_):
-    return False
-
-
 def training_variables(model):
     """The variables a fit changes: the network's and its optimizer's.
 
@@ -144,19 +142,33 @@ def training_variables(model):
 
 
 def _rows(struct, start, stop):
-    """Rows start:stop of an array or of each array in a list (None stays)."""
+    """Rows start:stop of an array or of each array in a list, tuple or dict
+    (None stays)."""
     if struct is None:
         return None
-    if isinstance(struct, list):
-        return [a[start:stop] for a in struct]
+    if isinstance(struct, (list, tuple)):
+        return type(struct)(a[start:stop] for a in struct)
+    if isinstance(struct, Mapping):
+        return {k: a[start:stop] for k, a in struct.items()}
     return struct[start:stop]
+
+
+def _n_rows(X):
+    """The number of samples of the model's input (an array or a structure)."""
+    if isinstance(X, Mapping):
+        X = next(iter(X.values()))
+    elif isinstance(X, (list, tuple)):
+        X = X[0]
+    return len(X)
 
 
 def _train_network(model, X, ys, weights, callbacks, args, initial_epoch, seed):
     """Train through skweight's graph loop when it can honour the request
     (``skweight/_trainer.py``), else through Keras' ``fit``; return the logs."""
-    if _trainer.unsupported(model, callbacks=callbacks, fit_args=args,
-                            run_eagerly=False) is not None:
+    # A model of several inputs takes a structure: Keras' fit feeds it.
+    if not isinstance(X, np.ndarray) or _trainer.unsupported(
+            model, callbacks=callbacks, fit_args=args,
+            run_eagerly=False) is not None:
         return _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch,
                           seed)
     y_in, w_in = _keras_structure(model, ys, weights)
@@ -190,15 +202,16 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
     batch_size = args.pop("batch_size")
     val_bs = args.pop("validation_batch_size", None) or batch_size
     shuffle = args.pop("shuffle", True)
-    n_train = len(X) - int(len(X) * val_split)
+    n = _n_rows(X)
+    n_train = n - int(n * val_split)
     validation_data = None
-    if n_train < len(X):
+    if n_train < n:
         validation_data = _backend.make_tf_dataset(
-            X[n_train:], _rows(y_in, n_train, None), _rows(w_in, n_train, None),
-            batch_size=val_bs, shuffle=False, seed=None,
+            _rows(X, n_train, None), _rows(y_in, n_train, None),
+            _rows(w_in, n_train, None), batch_size=val_bs, shuffle=False, seed=None,
         )
     data = _backend.make_tf_dataset(
-        X[:n_train], _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
+        _rows(X, 0, n_train), _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
         batch_size=batch_size, shuffle=shuffle, seed=seed,
     )
     return model.fit(
@@ -207,6 +220,34 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
         shuffle=False,  # the pipeline shuffles
         **args,
     ).history
+
+
+def _keras_outputs(raw):
+    """The model's raw outputs as Keras gives them: bare for one output."""
+    return raw[0] if len(raw) == 1 else raw
+
+
+def _input_shape(state):
+    """The shape of one row of the model's input (``X`` through the feature
+    encoder, when it gives one array)."""
+    return tuple(state.get("_input_shape") or state["X_shape_"][1:])
+
+
+def _feature_moments(estimator, inputs, X):
+    """The built-in network's standardisation constants, from the model's
+    input; with the built-in network that input must be a 2-D array."""
+    if not isinstance(inputs, np.ndarray) or inputs.ndim != 2:
+        if estimator._uses_builtin_network():
+            raise ValueError(
+                "The built-in network takes a 2-D array from feature_encoder. "
+                f"Got {type(inputs).__name__} instead; pass a model with several "
+                "inputs as model= (see docs/custom_models.md)."
+            )
+        inputs = X if X.ndim == 2 else X.reshape(len(X), -1)
+    X64 = np.asarray(inputs, dtype=np.float64)
+    return {"feature_mean_": X64.mean(axis=0).tolist(),
+            "feature_var_": X64.var(axis=0).tolist(),
+            "_n_model_features": X64.shape[1]}
 
 
 def _single_output(model):
@@ -317,11 +358,6 @@ class BaseWeightedEstimator(SkweightWrapper):
         tags.target_tags.multi_output = True
         return tags
 
-    # scikeras' partial_fit trains on one batch with class weights from that
-    # batch alone; skweight computes class weights from the whole training set,
-    # so it offers warm_start=True with fit instead.
-    partial_fit = available_if(_never)(SkweightWrapper.partial_fit)
-
     # ------------------------------------------------------------- hooks
     def _encode_targets(self, targets, layers):
         """``(OutputSet, codes, labels)`` for the columns of ``y``.
@@ -370,8 +406,13 @@ class BaseWeightedEstimator(SkweightWrapper):
         check_parameter("loss", self.loss)
         check_parameter("missing_labels", self.missing_labels)
 
-    def _prepare(self, X, y, sample_weight):
-        """Validate everything and compute the new fitted state (no training)."""
+    def _prepare(self, X, y, sample_weight, partial=None):
+        """Validate everything and compute the new fitted state (no training).
+
+        ``partial`` is ``(classes, warm)`` for a ``partial_fit`` call: the
+        outputs keep their classes (``classes``, or the fitted ones when
+        ``warm``) and class-weight strategies count the labels of every call.
+        """
         self._check_params()
         extra = self._check_extra_params()
         probe = _FeatureProbe()
@@ -379,6 +420,18 @@ class BaseWeightedEstimator(SkweightWrapper):
         targets = split_target_columns(y)
         check_consistent_length(X, targets.columns[0])
         names, single = targets.names, targets.ndim == 1
+        previous_counts = None
+        if partial is not None:
+            classes, warm = partial
+            fitted = self._outputs_ if warm else None
+            if fitted is None:
+                targets.given = check_partial_classes(classes, targets)
+            elif len(fitted) == targets.n_outputs and self.y_ndim_ == targets.ndim:
+                targets.given = list(fitted.outputs)
+                check_partial_classes(classes, targets, fitted=fitted)
+                previous_counts = getattr(self, "_class_counts", None)
+            # Other outputs than the fitted ones: _check_warm_start refuses
+            # them, naming what differs.
         targets, present = mask_missing_labels(targets, self.missing_labels)
         layers = layer_names(names)
         # The structure of loss is checked now, its entries at compile time. A
@@ -387,9 +440,15 @@ class BaseWeightedEstimator(SkweightWrapper):
         if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
             per_output(self.loss, names, param="loss", aliases=layers)
         outputs, codes, labels = self._encode_targets(targets, layers)
+        if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
+            # Heads and target encodings follow the loss (one rule, in
+            # OutputSet); a user model's is checked again once built.
+            outputs.fit_losses(self.loss, layers)
         # Class counts (for class-weight strategies and the logit-adjusted
         # loss's priors) over the labelled samples only.
         labels = discount_outputs(labels, present)
+        if previous_counts is not None:
+            labels = accumulate_counts(labels, previous_counts)
         outputs.record_counts(labels)
         entries = self._class_weight_entries(outputs, single)
         sw = check_output_sample_weight(sample_weight, targets.n_samples,
@@ -401,13 +460,15 @@ class BaseWeightedEstimator(SkweightWrapper):
         weights = _float32_weights(weights, targets.n_samples)
         state = {**x_state, **_target_fitted_state(targets, layers, outputs, present),
                  **outputs.fitted_state(per_class, single),
-                 **self._target_state(outputs, y), **extra}
+                 **self._target_state(outputs, y), **extra,
+                 "_class_counts": [None if lab is None else lab.counts
+                                   for lab in labels]}
         if hasattr(probe, "feature_names_in_"):
             state["feature_names_in_"] = probe.feature_names_in_
         return Prepared(X, codes, weights, loss_weights, state)
 
-    def _check_warm_start(self, state):
-        check_warm_start(vars(self), state)
+    def _check_warm_start(self, state, partial=False):
+        check_warm_start(vars(self), state, partial=partial)
 
     # ------------------------------------------------------- the network
     def _uses_builtin_network(self):
@@ -438,24 +499,33 @@ class BaseWeightedEstimator(SkweightWrapper):
         return compile_kwargs(self, model, meta, loss_weights, steps_per_epoch)
 
     # ---------------------------------------------------------- training
-    def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None, **_):
+    def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None,
+             partial=False, classes=None, **_):
         fit_kwargs = dict(fit_kwargs or {})
         _check_fit_kwargs(fit_kwargs)
-        prepared = self._prepare(X, y, sample_weight)
+        # partial_fit continues the fitted network whatever warm_start says.
+        warm = (self.warm_start or partial) and hasattr(self, "model_")
+        prepared = self._prepare(X, y, sample_weight,
+                                 partial=(classes, warm) if partial else None)
         X, state = prepared[0], prepared[-1]
-        warm = self.warm_start and hasattr(self, "model_")
         if warm:
-            self._check_warm_start(state)
+            self._check_warm_start(state, partial)
         if epochs is not None:  # initialize(): the internal epochs=0 path
             fit_kwargs["epochs"] = epochs
         seed = seed_from_random_state(self.random_state)
         self._initialize_callbacks()
-        X64 = X.astype(np.float64)
-        meta = {**state, "feature_mean_": X64.mean(axis=0).tolist(),
-                "feature_var_": X64.var(axis=0).tolist()}
+        state.update(self._fit_encoders(X, y, warm))
+        inputs = state["feature_encoder_"].transform(X)
+        custom_targets = None
+        if not isinstance(state["target_encoder_"], OutputsEncoder):
+            custom_targets = _backend.as_list(state["target_encoder_"].transform(y))
+        state["_structured_input"] = not isinstance(inputs, np.ndarray)
+        state["_input_shape"] = (None if state["_structured_input"]
+                                 else tuple(inputs.shape[1:]))
+        meta = {**state, **_feature_moments(self, inputs, X)}
         with seeded(seed):
-            model, plan, logs = self._train_transaction(prepared, meta, warm,
-                                                        fit_kwargs, seed)
+            model, plan, logs = self._train_transaction(
+                prepared, meta, warm, fit_kwargs, seed, inputs, custom_targets)
         history = defaultdict(list)
         if warm:
             for key, values in self.history_.items():
@@ -467,14 +537,66 @@ class BaseWeightedEstimator(SkweightWrapper):
         self._commit(state, model, history)
         return self
 
-    def _train_transaction(self, prepared, meta, warm, fit_kwargs, seed):
-        """Build (or keep) the network and train its plan; a failure puts back
-        every variable a warm fit trains. ``(model, plan, logs)``."""
+    def _fit_encoders(self, X, y, warm):
+        """scikeras' ``feature_encoder_`` and ``target_encoder_`` (kept from the
+        fitted estimator by a warm fit), with their metadata."""
+        if warm and hasattr(self, "feature_encoder_"):
+            feature, target = self.feature_encoder_, self.target_encoder_
+        else:
+            feature = self.feature_encoder.fit(X)
+            target = self.target_encoder
+            target = target.fit(y) if not isinstance(target, OutputsEncoder) else target
+        state = {**getattr(target, "get_metadata", dict)(),
+                 **getattr(feature, "get_metadata", dict)()}
+        return {**state, "feature_encoder_": feature, "target_encoder_": target}
+
+    @property
+    def feature_encoder(self):
+        """The transformer that turns the checked ``X`` into the model's input
+        (scikeras' hook; fitted in ``fit`` as ``feature_encoder_``).
+
+        The identity by default. A subclass overrides this property to return
+        a transformer whose ``transform`` gives what the model takes: an array,
+        or a list or dict of arrays for a model with several inputs. Metadata
+        from its ``get_metadata()``, if any, reaches ``meta``.
+
+        Returns
+        -------
+        sklearn transformer
+        """
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer()
+
+    @property
+    def target_encoder(self):
+        """The transformer of ``y`` into what the model trains on (scikeras'
+        hook; fitted in ``fit`` as ``target_encoder_``).
+
+        skweight's own (:class:`~skweight._outputs.OutputsEncoder`) by default:
+        each output encoded as its loss needs. A subclass may return another
+        transformer: ``fit(y)``, ``transform(y)`` giving the model's targets
+        (an array, or one per output), and ``inverse_transform(raw,
+        return_proba=False)`` giving predictions (and probabilities) from the
+        model's raw outputs. Class weights still come from ``y``'s labels,
+        per output.
+
+        Returns
+        -------
+        sklearn transformer
+        """
+        return OutputsEncoder()
+
+    def _train_transaction(self, prepared, meta, warm, fit_kwargs, seed, inputs,
+                           custom_targets=None):
+        """Build (or keep) the network and train its plan on ``inputs`` (``X``
+        through the feature encoder); a failure puts back every variable a
+        warm fit trains. ``(model, plan, logs)``."""
         X, codes, weights, loss_weights, state = prepared
         outputs = state["_outputs_"]
         model = self.model_ if warm else build_model(self, meta)
         compiled_by_user = not warm and model.compiled
-        outputs.bind(model)
+        outputs.bind(model, self.loss)
         saved = training_variables(model) if warm else []
         args = _fit_args(self.get_params(), len(X), fit_kwargs)
         n_train = len(X) - int(len(X) * args.get("validation_split", 0.0))
@@ -492,10 +614,11 @@ class BaseWeightedEstimator(SkweightWrapper):
         # diverged epoch.
         callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
                      *self._fit_callbacks, *plan.callbacks]
-        targets = outputs.keras_targets(model, codes, self.loss)
+        targets = (outputs.keras_targets(model, codes) if custom_targets is None
+                   else custom_targets)
         try:
             logs = _train_network(
-                plan.trainer, X, targets, outputs.keras_weights(weights),
+                plan.trainer, inputs, targets, outputs.keras_weights(weights),
                 callbacks, args, initial_epoch, seed,
             )
         except BaseException:
@@ -514,7 +637,10 @@ class BaseWeightedEstimator(SkweightWrapper):
     def _commit(self, state, model, history):
         """Install the new fitted state at once (after training succeeded)."""
         # Everything that can fail comes before the first assignment.
-        forward = _backend.make_forward(model, state["X_shape_"][1:])
+        forward = (None if state["_structured_input"]
+                   else _backend.make_forward(model, _input_shape(state)))
+        if isinstance(state["target_encoder_"], OutputsEncoder):
+            state["target_encoder_"].bind(state["_outputs_"])
         self.__dict__.pop("feature_names_in_", None)
         self.__dict__.update(state)
         self.model_ = model
@@ -558,6 +684,56 @@ class BaseWeightedEstimator(SkweightWrapper):
         """
         return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
 
+    def partial_fit(self: _Self, X: Features, y: Targets, classes: Any = None,
+                    sample_weight: SampleWeight = None, **kwargs: Any) -> _Self:
+        """Train one epoch on ``(X, y)``, continuing the fitted network.
+
+        The first call builds the network (as ``fit`` does, with ``X``'s
+        scaling); every later call, after ``partial_fit`` or ``fit``, trains
+        the fitted network and its optimizer one more epoch, whatever
+        ``warm_start`` says. This is how data larger than memory trains, and
+        what dask-ml's ``Incremental`` and incremental searches call.
+
+        Class weights: a ``{label: weight}`` dict is used as given; a strategy
+        (``"balanced"``, ...) is computed from the class counts of every call
+        so far, so balanced weighting works incrementally (it weighs the first
+        batches by their own counts: see ``docs/scikeras.md``).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training features of this call.
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, \
+n_outputs)
+            Targets of this call.
+        classes : array-like, or list of (array-like or None), default=None
+            Every class of each output, needed on the first call when a call
+            may not show them all: an array of labels for one-dimensional
+            ``y``, else one entry per output (None: the classes of this
+            call's column; a regression output takes None). Later calls keep
+            the first call's classes, and a label outside them is a
+            ``ValueError``.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, \
+n_outputs), default=None
+            Multiplies the class weights, as in ``fit``.
+        **kwargs
+            Passed to ``keras.Model.fit`` (not ``epochs``: one epoch a call).
+
+        Returns
+        -------
+        self
+            The estimator, trained one more epoch.
+        """
+        for name in ("epochs", "initial_epoch"):
+            if name in kwargs:
+                raise TypeError(
+                    f"Invalid argument {name!r} to partial_fit: it trains one "
+                    "epoch per call, from the current epoch. Got the fit keyword "
+                    f"argument {name}={kwargs[name]!r} instead."
+                )
+        return self._fit(X, y, sample_weight, fit_kwargs=kwargs, epochs=1,
+                         partial=True, classes=classes)
+
     def initialize(self: _Self, X: Features, y: Targets) -> _Self:
         """Build and compile the network for ``(X, y)`` without training it.
 
@@ -579,23 +755,36 @@ n_outputs)
     def __setstate__(self, state):
         super().__setstate__(state)
         if "model_" in self.__dict__:
-            self._forward_cache = _backend.make_forward(self.model_,
-                                                        self.X_shape_[1:])
+            self._forward_cache = (
+                None if state.get("_structured_input")
+                else _backend.make_forward(self.model_, _input_shape(state)))
 
     # -------------------------------------------------------- predicting
     def _raw_outputs(self, X, **kwargs):
         """One raw prediction array per output (:mod:`skweight._predict`)."""
         return raw_outputs(self, X, kwargs)
 
+    def _custom_target_encoder(self):
+        encoder = getattr(self, "target_encoder_", None)
+        return None if encoder is None or isinstance(encoder, OutputsEncoder) \
+            else encoder
+
     def _predict_columns(self, X, **kwargs):
         """Predictions per output, each in its own kind (labels or floats)."""
         raw = self._raw_outputs(X, **kwargs)
+        encoder = self._custom_target_encoder()
+        if encoder is not None:
+            y = np.asarray(encoder.inverse_transform(_keras_outputs(raw)))
+            return [y] if y.ndim == 1 else list(y.T)
         return [o.decode(r) for o, r in zip(self._outputs_.outputs, raw,
                                             strict=True)]
 
     def _predict_probas(self, X, **kwargs):
         """Class probabilities per output (None for a regression output)."""
         raw = self._raw_outputs(X, **kwargs)
+        encoder = self._custom_target_encoder()
+        if encoder is not None:
+            return encoder.inverse_transform(_keras_outputs(raw), return_proba=True)
         probas = [o.proba(r) for o, r in zip(self._outputs_.outputs, raw,
                                              strict=True)]
         return probas[0] if self.y_ndim_ == 1 else probas

@@ -98,7 +98,7 @@ def build_model(estimator, meta):
         # A Sequential without keras.Input has no outputs until built.
         model.build((None, *meta["X_shape_"][1:]))
     inputs = getattr(model, "inputs", None) or []
-    n_features = meta["n_features_in_"]
+    n_features = meta.get("_n_model_features", meta["n_features_in_"])
     if len(meta["X_shape_"]) == 2 and len(inputs) == 1 and (
         inputs[0].shape[-1] not in (None, n_features)
     ):

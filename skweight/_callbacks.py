@@ -30,6 +30,10 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         The estimator's output names, in the model's output order.
     """
 
+    def graph_loop_syncs(self):
+        """The variables it reads or writes between epochs: none."""
+        return []
+
     def __init__(self, output_names):
         super().__init__()
         self.output_names = list(output_names)

@@ -10,9 +10,10 @@ from sklearn.base import ClassifierMixin
 
 from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
 from skweight._outputs import (
-    ClassificationOutput,
+    CLASSIFICATION,
     OutputSet,
     classification_target_type,
+    encode_output,
 )
 from skweight._targets import subset_accuracy
 from skweight._typing import (
@@ -236,12 +237,12 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
 
     def _encode_targets(self, targets, layers):
         encoded = [
-            ClassificationOutput.encode(col, name, layer)
-            for col, name, layer in zip(targets.columns, targets.names, layers,
-                                        strict=True)
+            encode_output(CLASSIFICATION, col, name, layer, given)
+            for col, name, layer, given in zip(targets.columns, targets.names,
+                                               layers, targets.given, strict=True)
         ]
-        outputs = [o for o, _ in encoded]
-        labels = [lab for _, lab in encoded]
+        outputs = [o for o, _, _ in encoded]
+        labels = [lab for _, _, lab in encoded]
         return OutputSet(outputs, classification_target_type(outputs)), [
             lab.codes for lab in labels], labels
 

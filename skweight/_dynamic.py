@@ -116,6 +116,10 @@ class _RecordingLoss(keras.losses.Loss):
 class _WeightedTrainer(keras.Model):
     """A functional model on the user's graph that optimises the weighted loss."""
 
+    # Its loss and step are plain graph code: skweight's compiled training
+    # loop (skweight/_trainer.py) runs them as Keras' fit would.
+    _graph_loop_safe = True
+
     def __init__(self, inputs, outputs, *, learn_log_variance, name=None):
         super().__init__(inputs=inputs, outputs=outputs, name=name)
         n_outputs = len(self.outputs)
@@ -124,9 +128,70 @@ class _WeightedTrainer(keras.Model):
         self._sink = dict.fromkeys(range(n_outputs))
         # The weights of the last shared layer (rules needing gradient norms).
         self._shared_weights = None
+        self._shared_layer = None
 
     def recording_losses(self, losses):
         return [_RecordingLoss(loss, self._sink, k) for k, loss in enumerate(losses)]
+
+    def compile_on(self, network, kwargs, shared_layer=None):
+        """Compile with ``kwargs`` (their losses wrapped), remembering what
+        describes this trainer to skweight's compiled loop."""
+        self._network = network
+        self._compile_args = dict(kwargs)
+        self._shared_layer = shared_layer
+        self.compile(**{**kwargs, "loss": self.recording_losses(kwargs["loss"])})
+
+    def graph_loop_key(self):
+        """What the compiled training loop (skweight/_trainer.py) keys its
+        cache on: the network's architecture, the losses, optimizer and
+        metrics, and the rule with its parameters (the constants it puts in
+        the traced step); None when one of them does not describe itself."""
+        from skweight import _trainer
+
+        network = getattr(self, "_network", None)
+        rule = self.loss_weighting.rule
+        arch = None if network is None else _trainer.architecture_config(network)
+        if arch is None or not type(rule).__module__.startswith("skweight."):
+            return None
+        losses = [_describe_loss(loss) for loss in self._compile_args["loss"]]
+        if any(loss is None for loss in losses):
+            return None
+        try:
+            metrics = [keras.metrics.serialize(keras.metrics.get(m))
+                       if isinstance(m, str) else keras.metrics.serialize(m)
+                       for m in self._compile_args.get("metrics") or []]
+            optimizer = keras.optimizers.serialize(self.optimizer)
+            params = {k: repr(v) for k, v in rule.get_params().items()}
+        except (TypeError, ValueError, AttributeError):
+            return None
+        return _trainer.config_text(arch, {
+            "losses": losses, "metrics": metrics, "optimizer": optimizer,
+            "rule": [type(rule).__qualname__, params],
+            "learn_log_variance": self.loss_weighting.learn_log_variance,
+            "shared_layer": self._shared_layer,
+            "steps_per_execution": self._compile_args.get("steps_per_execution"),
+        })
+
+    def graph_loop_twin(self):
+        """A trainer of the same kind on a clone of the network, compiled
+        alike: the compiled loop trains it in this trainer's stead."""
+        network = keras.models.clone_model(self._network)
+        twin = type(self)(network.inputs, network.outputs,
+                          learn_log_variance=self.loss_weighting.learn_log_variance,
+                          name=self.name)
+        kwargs = dict(self._compile_args)
+        kwargs["loss"] = [keras.losses.deserialize(keras.losses.serialize(loss))
+                          if not isinstance(loss, _FunctionLoss)
+                          else _FunctionLoss(loss.fn)
+                          for loss in kwargs["loss"]]
+        kwargs["optimizer"] = keras.optimizers.deserialize(
+            keras.optimizers.serialize(self.optimizer))
+        twin.compile_on(network, kwargs, self._shared_layer)
+        twin.loss_weighting.rule = self.loss_weighting.rule
+        if self._shared_layer is not None:
+            twin._shared_weights = list(
+                twin.get_layer(self._shared_layer).trainable_weights)
+        return twin
 
     def _unweighted_losses(self):
         return [ops.cast(self._sink[k], "float32") for k in range(len(self._sink))]
@@ -277,6 +342,10 @@ class _WeightingCallback(keras.callbacks.Callback):
         self.base = base
         self.loss_keys = loss_keys
         self.rows = rows
+
+    def graph_loop_syncs(self):
+        """The variables it reads or writes between epochs: the weights'."""
+        return list(self.trainer.loss_weighting.variables)
 
     def on_train_begin(self, logs=None):
         multipliers = self.rule.start(len(self.base))
@@ -495,8 +564,8 @@ random_state : see WeightedMultiOutputClassifier
             model.inputs, model.outputs, learn_log_variance=learn, name=model.name
         )
         kwargs = self._make_compile_kwargs(model, meta, None, steps_per_epoch)
-        kwargs["loss"] = trainer.recording_losses([_as_loss(e) for e in kwargs["loss"]])
-        trainer.compile(**kwargs)
+        kwargs["loss"] = [_as_loss(e) for e in kwargs["loss"]]
+        trainer.compile_on(model, kwargs)
         if model is getattr(self, "model_", None):
             # Unpickled: the trainer's state (its optimizer's) came without it.
             restore_trainer_state(trainer, model,
@@ -512,6 +581,7 @@ random_state : see WeightedMultiOutputClassifier
                 layer = _shared_layer(model, getattr(rule, "shared_layer", None),
                                       rule)
                 trainer._shared_weights = list(layer.trainable_weights)
+                trainer._shared_layer = layer.name
             # The rule's formulas are constants of the traced step: retrace.
             trainer.train_function = None
         n_outputs = meta["n_outputs_"]
@@ -552,6 +622,19 @@ class _FunctionLoss(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         return self.fn(y_true, y_pred)
+
+
+def _describe_loss(loss):
+    """A loss's configuration, or None when it does not describe it whole."""
+    if isinstance(loss, _FunctionLoss):
+        fn = loss.fn
+        if getattr(fn, "__module__", "").split(".")[0] not in ("keras", "skweight"):
+            return None
+        return {"function": f"{fn.__module__}.{fn.__qualname__}"}
+    try:
+        return keras.losses.serialize(loss)
+    except (TypeError, ValueError):
+        return None
 
 
 def _as_loss(entry):

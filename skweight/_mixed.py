@@ -23,10 +23,9 @@ from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
 from skweight._outputs import (
     CLASSIFICATION,
     REGRESSION,
-    ClassificationOutput,
     OutputSet,
-    RegressionOutput,
     classification_target_type,
+    encode_output,
 )
 from skweight._targets import mean_output_score
 from skweight._typing import (
@@ -276,6 +275,10 @@ n_features_in_, feature_names_in_
                     f"{list(_KINDS)}. Got {describe(kind)} instead."
                     + did_you_mean(kind, _KINDS)
                 )
+        # partial_fit keeps each output's kind: that of the fitted output, or
+        # classification where classes were given.
+        given = [getattr(g, "kind", CLASSIFICATION) if g is not None else kind
+                 for kind, g in zip(given, targets.given, strict=True)]
         kinds = [infer_output_type(col) if kind == "auto" else kind
                  for kind, col in zip(given, targets.columns, strict=True)]
         for name, kind, given_kind, col in zip(targets.names, kinds, given,
@@ -294,14 +297,10 @@ n_features_in_, feature_names_in_
             for col in targets.columns
         ]
         outputs, codes, labels = [], [], []
-        for col, name, layer, kind in zip(targets.columns, targets.names, layers,
-                                          self._output_kinds(targets), strict=True):
-            if kind == REGRESSION:
-                output, code = RegressionOutput.encode(col, name, layer)
-                lab = None
-            else:
-                output, lab = ClassificationOutput.encode(col, name, layer)
-                code = lab.codes
+        for col, name, layer, kind, given in zip(
+                targets.columns, targets.names, layers, self._output_kinds(targets),
+                targets.given, strict=True):
+            output, code, lab = encode_output(kind, col, name, layer, given)
             outputs.append(output)
             codes.append(code)
             labels.append(lab)

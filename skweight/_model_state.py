@@ -65,7 +65,7 @@ def _as_list(values):
     return None if values is None else np.asarray(values).tolist()
 
 
-def check_warm_start(fitted, state):
+def check_warm_start(fitted, state, *, partial=False):
     """Refuse a warm fit on data that would retarget the fitted network.
 
     Parameters
@@ -75,41 +75,52 @@ def check_warm_start(fitted, state):
     state : dict
         The fitted attributes the new data gives (``_outputs_`` is the
         :class:`~skweight._outputs.OutputSet`).
+    partial : bool, default=False
+        Whether ``partial_fit`` asks (the messages name it).
 
     Raises
     ------
     ValueError
         Naming what differs: the number of features, the feature names or
-        their order, the output names, the output kinds, or an output's
-        classes.
+        their order, the dimensions of ``y``, the output names, the output
+        kinds, or an output's classes.
     """
+    who = "partial_fit" if partial else "warm_start=True"
+    remedy = ("call fit to train a new network." if partial else _NEW_NETWORK)
+    old_ndim, new_ndim = fitted.get("y_ndim_"), state["y_ndim_"]
+    if old_ndim is not None and old_ndim != new_ndim:
+        raise ValueError(
+            f"y has {new_ndim} dimension{'s' if new_ndim != 1 else ''}, but this "
+            f"estimator was fitted with {old_ndim}-dimensional y, and {who} "
+            f"continues training the fitted network; {remedy}"
+        )
     if state["n_features_in_"] != fitted["n_features_in_"]:
         raise ValueError(
-            f"warm_start=True continues training the fitted network, which takes "
+            f"{who} continues training the fitted network, which takes "
             f"{fitted['n_features_in_']} feature(s). Got X with "
-            f"{state['n_features_in_']} feature(s) instead; {_NEW_NETWORK}"
+            f"{state['n_features_in_']} feature(s) instead; {remedy}"
         )
     old = _as_list(fitted.get("feature_names_in_"))
     new = _as_list(state.get("feature_names_in_"))
     if old is not None and new is not None and old != new:
         raise ValueError(
-            "warm_start=True continues training the fitted network, which needs "
+            f"{who} continues training the fitted network, which needs "
             f"the feature names it was fitted on, in the same order: {old}. Got "
-            f"feature names {new} instead; {_NEW_NETWORK}"
+            f"feature names {new} instead; {remedy}"
         )
     if list(state["output_names_"]) != list(fitted["output_names_"]):
         raise ValueError(
-            "warm_start=True continues training the fitted network, which needs "
+            f"{who} continues training the fitted network, which needs "
             f"the same output names {list(fitted['output_names_'])}. Got output "
-            f"names {list(state['output_names_'])} instead; {_NEW_NETWORK}"
+            f"names {list(state['output_names_'])} instead; {remedy}"
         )
     before, after = fitted["_outputs_"].outputs, state["_outputs_"].outputs
     kinds = [o.kind for o in before]
     if [o.kind for o in after] != kinds:
         raise ValueError(
-            "warm_start=True continues training the fitted network, which needs "
+            f"{who} continues training the fitted network, which needs "
             f"the same output types {kinds}. Got output types "
-            f"{[o.kind for o in after]} instead; {_NEW_NETWORK}"
+            f"{[o.kind for o in after]} instead; {remedy}"
         )
     for old_output, new_output in zip(before, after, strict=True):
         old_classes, new_classes = old_output.classes, new_output.classes
@@ -118,10 +129,10 @@ def check_warm_start(fitted, state):
         if not (len(old_classes) == len(new_classes)
                 and np.array_equal(old_classes, new_classes)):
             raise ValueError(
-                "warm_start=True continues training the fitted network, whose "
+                f"{who} continues training the fitted network, whose "
                 f"units for output {old_output.name!r} stand for the classes "
                 f"{_as_list(old_classes)}. Got classes {_as_list(new_classes)} "
-                f"instead; {_NEW_NETWORK}"
+                f"instead; {remedy}"
             )
 
 

@@ -78,7 +78,9 @@ def build_default_network(
         )
     _check_feature_scale(meta)
     seeds = _layer_seeds((params or {}).get("random_state"))
-    inputs = keras.Input(shape=(meta["n_features_in_"],), name="features")
+    # The columns the feature encoder gives (X's own by default).
+    width = meta.get("_n_model_features", meta["n_features_in_"])
+    inputs = keras.Input(shape=(width,), name="features")
     h = keras.layers.Normalization(
         mean=meta["feature_mean_"], variance=meta["feature_var_"], name="standardize"
     )(inputs)
@@ -88,19 +90,29 @@ def build_default_network(
         if dropout:
             h = keras.layers.Dropout(float(dropout), name=f"dropout_{i}",
                                      seed=next(seeds))(h)
-    if meta.get("target_type_") == "multilabel-indicator" and label_layout != "heads":
+    output_set = meta.get("_outputs_")
+    packable = output_set is None or output_set.packable
+    if meta.get("target_type_") == "multilabel-indicator" and (
+            label_layout == "packed" or (label_layout == "auto" and packable)):
         outputs = keras.layers.Dense(
             meta["n_outputs_"], activation="sigmoid", name=PACKED_OUTPUT_NAME,
             kernel_initializer=_glorot(seeds),
         )(h)
         return keras.Model(inputs, outputs, name="skweight_network")
-    n_classes_ = np.atleast_1d(np.asarray(meta["n_classes_"], dtype=object)).tolist()
-    kinds = meta.get("output_types_") or ["classification"] * len(n_classes_)
+    if output_set is not None:
+        # Each head as its output's loss needs it (skweight._outputs).
+        heads = output_set.heads()
+    else:
+        n_classes_ = np.atleast_1d(np.asarray(meta["n_classes_"],
+                                              dtype=object)).tolist()
+        kinds = meta.get("output_types_") or ["classification"] * len(n_classes_)
+        heads = [_head(kind, n_classes) for kind, n_classes in zip(
+            kinds, n_classes_, strict=True)]
     outputs = [
-        _head(kind, n_classes, name, _glorot(seeds))(h)
-        for kind, n_classes, name in zip(
-            kinds, n_classes_, meta["output_layer_names_"], strict=True
-        )
+        keras.layers.Dense(units, activation=activation, name=name,
+                           kernel_initializer=_glorot(seeds))(h)
+        for (units, activation), name in zip(
+            heads, meta["output_layer_names_"], strict=True)
     ]
     return keras.Model(inputs, outputs, name="skweight_network")
 
@@ -127,15 +139,13 @@ def _glorot(seeds):
     return keras.initializers.GlorotUniform(seed=next(seeds))
 
 
-def _head(kind, n_classes, name, kernel_initializer):
+def _head(kind, n_classes):
+    """``(units, activation)`` of a head when ``meta`` has no output set."""
     if kind == "regression":
-        return keras.layers.Dense(1, name=name,
-                                  kernel_initializer=kernel_initializer)
+        return 1, None
     if n_classes == 2:
-        return keras.layers.Dense(1, activation="sigmoid", name=name,
-                                  kernel_initializer=kernel_initializer)
-    return keras.layers.Dense(n_classes, activation="softmax", name=name,
-                              kernel_initializer=kernel_initializer)
+        return 1, "sigmoid"
+    return n_classes, "softmax"
 
 
 def _check_feature_scale(meta):

@@ -39,7 +39,13 @@ def raw_outputs(estimator, X, kwargs):
         )
     if hasattr(X, "toarray"):
         X = X.toarray()
-    args, callbacks = _keras_predict_args(estimator, len(X), kwargs)
+    n_samples = len(X)
+    encoder = getattr(estimator, "feature_encoder_", None)
+    if encoder is not None:
+        X = encoder.transform(X)
+    args, callbacks = _keras_predict_args(estimator, n_samples, kwargs)
+    if args is None and estimator._forward_cache is None:
+        args = {"verbose": 0}  # a model of several inputs: Keras feeds it
     if args is None:
         raw = estimator._forward_cache(X)
     else:

@@ -13,6 +13,8 @@ from sklearn.utils.multiclass import type_of_target
 
 __all__ = [
     "LabelCodes",
+    "accumulate_counts",
+    "check_partial_classes",
     "TargetColumns",
     "discount_missing",
     "discount_outputs",
@@ -48,6 +50,10 @@ class TargetColumns:
         self.columns = columns
         self.names = names
         self.ndim = ndim
+        # partial_fit: per output, the classes (an array) or the fitted
+        # output (its classes or moments kept) to encode onto; None: learn
+        # them from the column.
+        self.given = [None] * len(columns)
 
     @property
     def n_outputs(self):
@@ -173,7 +179,9 @@ def mask_missing_labels(targets, missing_labels):
             f"samples only. Got {(~p).sum()} missing value(s) instead."
         )
     columns, present = fill_missing_labels(targets.columns, targets.names)
-    return TargetColumns(columns, targets.names, targets.ndim), present
+    filled = TargetColumns(columns, targets.names, targets.ndim)
+    filled.given = targets.given
+    return filled, present
 
 
 def discount_missing(labels, present):
@@ -182,6 +190,71 @@ def discount_missing(labels, present):
         return labels
     counts = np.bincount(labels.codes[present], minlength=len(labels.classes))
     return LabelCodes(labels.classes, counts, labels._keys, labels._key_to_class)
+
+
+def accumulate_counts(labels, previous):
+    """``labels`` with the class counts of earlier ``partial_fit`` calls
+    (``previous``, one array or None per output) added."""
+    return [
+        lab if lab is None or prev is None or len(prev) != len(lab.counts)
+        else LabelCodes(lab.classes, lab.counts + prev, lab._keys, lab._key_to_class)
+        for lab, prev in zip(labels, previous, strict=True)
+    ]
+
+
+def check_partial_classes(classes, targets, fitted=None):
+    """The ``classes`` of ``partial_fit``, one sorted array (or None) per output.
+
+    ``fitted`` is the fitted :class:`~skweight._outputs.OutputSet` after the
+    first call: ``classes`` may then only repeat its classes.
+    """
+    if classes is None:
+        return [None] * targets.n_outputs
+    names = targets.names
+    if targets.ndim == 1:
+        entries = [classes]
+    elif isinstance(classes, (list, tuple)) and len(classes) == targets.n_outputs:
+        entries = list(classes)
+    else:
+        raise ValueError(
+            "classes must give one array of labels (or None) per output for a "
+            f"two-dimensional y ({targets.n_outputs}: {names}). Got "
+            f"{_describe(classes)} instead."
+        )
+    result = []
+    for k, (name, entry) in enumerate(zip(names, entries, strict=True)):
+        if entry is None:
+            result.append(None)
+            continue
+        arr = np.asarray(entry)
+        if arr.ndim != 1 or len(arr) < 2:
+            raise ValueError(
+                f"classes for output {name!r} must be a one-dimensional array of "
+                f"at least 2 labels. Got {_describe(entry)} instead."
+            )
+        sorted_classes = encode_labels(arr, name=name, param="classes").classes
+        if len(sorted_classes) != len(arr):
+            raise ValueError(
+                f"classes for output {name!r} must not repeat a label. Got "
+                f"{arr.tolist()} instead."
+            )
+        if fitted is not None:
+            known = fitted.outputs[k].classes
+            if known is None or len(known) != len(sorted_classes) or not np.all(
+                    np.asarray(known, dtype=object)
+                    == np.asarray(sorted_classes, dtype=object)):
+                raise ValueError(
+                    f"classes for output {name!r} must be the classes of the first "
+                    f"partial_fit call, {None if known is None else known.tolist()}. "
+                    f"Got {sorted_classes.tolist()} instead."
+                )
+        result.append(sorted_classes)
+    return result
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 80 else f"{type(value).__name__} {text[:60]}..."
 
 
 def discount_outputs(labels, present):

@@ -80,9 +80,12 @@ def unsupported(model, *, callbacks, fit_args, run_eagerly):
         return "validation_split > 0"
     if not getattr(model, "compiled", False) or model.optimizer is None:
         return "model is not compiled with an optimizer"
-    for name in _TRAINER_METHODS:
-        if getattr(type(model), name) is not getattr(keras.Model, name):
-            return f"model overrides {name}"
+    # skweight's own trainers (skweight/_dynamic.py) override the loss or the
+    # step with graph-safe code meant for a compiled loop.
+    if not getattr(type(model), "_graph_loop_safe", False):
+        for name in _TRAINER_METHODS:
+            if getattr(type(model), name) is not getattr(keras.Model, name):
+                return f"model overrides {name}"
     for cb in callbacks:
         if isinstance(cb, StopOnNonFiniteLoss):
             continue
@@ -138,26 +141,32 @@ def _train(runner, model, data, n, *, epochs, initial_epoch, batch_size, shuffle
     history = next(cb for cb in cb_list.callbacks
                    if isinstance(cb, keras.callbacks.History))
     model.stop_training = False
+    # Between epochs only what the callbacks touch is copied (all of it for
+    # a callback that does not say).
+    synced = _epoch_sync(model, callbacks)
     cb_list.on_train_begin()
     logs = {}
     epoch, stop = initial_epoch, initial_epoch + epochs
-    while epoch < stop and not model.stop_training:
-        count = 1 if per_epoch else stop - epoch
-        if per_epoch:
-            cb_list.on_epoch_begin(epoch)
-        runner.load(model)
-        epoch_logs, batch_losses = runner.run(
-            data, seed=seed, first_epoch=epoch, epochs=count, shuffle=shuffle,
-            batch_size=batch_size,
-        )
+    try:
+        while epoch < stop and not model.stop_training:
+            count = 1 if per_epoch else stop - epoch
+            if per_epoch:
+                cb_list.on_epoch_begin(epoch)
+            runner.load(model, only=None if epoch == initial_epoch else synced)
+            epoch_logs, batch_losses = runner.run(
+                data, seed=seed, first_epoch=epoch, epochs=count, shuffle=shuffle,
+                batch_size=batch_size,
+            )
+            runner.store(model, only=synced)
+            for i, logs in enumerate(epoch_logs):
+                if not per_epoch:
+                    cb_list.on_epoch_begin(epoch + i)
+                if not all(np.isfinite(v).all() for v in logs.values()):
+                    _first_bad_batch(stop_checks, batch_losses[i], epoch + i)
+                cb_list.on_epoch_end(epoch + i, logs)
+            epoch += count
+    finally:
         runner.store(model)
-        for i, logs in enumerate(epoch_logs):
-            if not per_epoch:
-                cb_list.on_epoch_begin(epoch + i)
-            if not all(np.isfinite(v).all() for v in logs.values()):
-                _first_bad_batch(stop_checks, batch_losses[i], epoch + i)
-            cb_list.on_epoch_end(epoch + i, logs)
-        epoch += count
     cb_list.on_train_end(logs)
     return history.history
 
@@ -273,24 +282,29 @@ class _Runner:
             _spec(t) for t in (data[0], data[1], data[2]) if t is not None
         ] + scalar
         self._run = tf.function(_Traced(run), input_signature=signature)
+        # One call copies every variable (an eager assign each would cost
+        # about 0.1 ms, 3 ms an epoch for a small network and its optimizer).
+        self._copy = tf.function(_Traced(_assign_all))
 
-    def load(self, model):
-        """Copy the training state of ``model`` into the twin."""
-        if self.private:
-            for target, source in zip(self.variables, _state_variables(model),
-                                      strict=True):
-                target.assign(source.value)
-            constants = [t for layer in _normalizations(model)
-                         for t in (layer.mean, layer.variance)]
-            for target, value in zip(self.constants, constants, strict=True):
-                target.assign(value)
+    def load(self, model, only=None):
+        """Copy the training state of ``model`` into the twin; ``only``: the
+        positions (in :func:`_state_variables` order) to copy, None for all
+        and the standardisation constants."""
+        if self.private and only != []:
+            targets, sources = _pairs(self.variables, _state_variables(model), only)
+            self._copy(targets, sources)
+            if only is None:
+                constants = [t for layer in _normalizations(model)
+                             for t in (layer.mean, layer.variance)]
+                for target, value in zip(self.constants, constants, strict=True):
+                    target.assign(value)
 
-    def store(self, model):
-        """Copy the twin's training state back into ``model``."""
-        if self.private:
-            for source, target in zip(self.variables, _state_variables(model),
-                                      strict=True):
-                target.assign(source.value)
+    def store(self, model, only=None):
+        """Copy the twin's training state back into ``model`` (``only`` as in
+        :meth:`load`)."""
+        if self.private and only != []:
+            sources, targets = _pairs(self.variables, _state_variables(model), only)
+            self._copy(targets, sources)
 
     def run(self, data, *, seed, first_epoch, epochs, shuffle, batch_size):
         """Train ``epochs`` epochs; per-epoch logs and per-batch running losses."""
@@ -308,6 +322,33 @@ class _Runner:
             [{k: _pythonify(v[i]) for k, v in logs.items()} for i in range(done)],
             [{k: v[i] for k, v in losses.items()} for i in range(done)],
         )
+
+
+def _assign_all(targets, sources):
+    for target, source in zip(targets, sources, strict=True):
+        target.assign(source)
+
+
+def _pairs(twin_variables, model_variables, only):
+    """The twin's and the model's backend variables, at positions ``only``
+    (all when None)."""
+    pairs = list(zip(twin_variables, model_variables, strict=True))
+    if only is not None:
+        pairs = [pairs[i] for i in only]
+    return [t.value for t, _ in pairs], [m.value for _, m in pairs]
+
+
+def _epoch_sync(model, callbacks):
+    """The positions of the variables the callbacks read or write between
+    epochs (``graph_loop_syncs``, skweight's own callbacks), or None (all)
+    when a callback does not say."""
+    names = []
+    for cb in callbacks:
+        syncs = getattr(cb, "graph_loop_syncs", None)
+        if syncs is None:
+            return None
+        names += [id(v) for v in syncs()]
+    return [i for i, v in enumerate(_state_variables(model)) if id(v) in set(names)]
 
 
 def _flat_logs(logs):
@@ -369,9 +410,34 @@ def _cache_key(model, data):
     None unless the network is a functional or ``Sequential`` model of
     Keras' own layers (not ``Lambda``) compiled with Keras' or skweight's
     losses, metrics and optimizer: their configurations describe them whole, so a
-    clone from the configuration computes the same function. Other networks
+    clone from the configuration computes the same function. A model that
+    describes itself (``graph_loop_key``, with ``graph_loop_twin`` to make its
+    twin: skweight's dynamic-weighting trainers) gives its own. Other networks
     train on their own, traced anew.
     """
+    describe = getattr(model, "graph_loop_key", None)
+    if describe is not None:
+        text = describe()
+    else:
+        arch = architecture_config(model)
+        try:
+            compiled = None if arch is None else model.get_compile_config()
+        except (NotImplementedError, TypeError, ValueError):
+            compiled = None
+        text = None if compiled is None else config_text(arch, compiled)
+    if text is None:
+        return None
+    specs = tuple(
+        None if t is None else (t.dtype.name, tuple(t.shape[1:]))
+        for t in _flatten(data)
+    )
+    return (type(model).__name__, text, specs, _tree_structure(data))
+
+
+def architecture_config(model):
+    """The configuration of a functional or ``Sequential`` model of Keras'
+    own layers (standardisation constants left out: the twin loads them from
+    each network), or None when it does not describe the model whole."""
     if not model.built or type(model) not in (_functional_class(), keras.Sequential):
         return None
     for layer in model._flatten_layers(include_self=False):
@@ -381,33 +447,37 @@ def _cache_key(model, data):
             return None
     try:
         arch = model.get_config()
-        compiled = model.get_compile_config()
     except (NotImplementedError, TypeError, ValueError):
         return None
-    # skweight's own losses and metrics are registered and round-trip through
-    # their configuration (tests/test_persistence.py).
-    if not all(m.startswith(("keras", "skweight")) for m in _modules(compiled)):
-        return None
-    # The twin holds the standardisation constants in variables, loaded
-    # from each network: fits on other data share it.
-    arch = {**arch, "layers": [
+    return {**arch, "layers": [
         _without_constants(layer) for layer in arch.get("layers", [])
     ]}
-    optimizer = compiled.get("optimizer")
-    if isinstance(optimizer, dict) and isinstance(optimizer.get("config"), dict):
-        # Keras numbers optimizer names ("adam_3"); the name changes nothing.
-        optimizer = {**optimizer, "config": {
-            k: v for k, v in optimizer["config"].items() if k != "name"}}
-        compiled = {**compiled, "optimizer": optimizer}
+
+
+def config_text(*configs):
+    """``configs`` as one JSON text, or None when one cannot be written or
+    holds an object of neither Keras nor skweight (its configuration may not
+    describe it whole)."""
+    # skweight's own losses and metrics are registered and round-trip through
+    # their configuration (tests/test_persistence.py).
+    if not all(m.startswith(("keras", "skweight")) for m in _modules(configs)):
+        return None
+    configs = [_without_optimizer_name(c) for c in configs]
     try:
-        text = json.dumps([arch, compiled], sort_keys=True)
+        return json.dumps(configs, sort_keys=True)
     except (TypeError, ValueError):
         return None
-    specs = tuple(
-        None if t is None else (t.dtype.name, tuple(t.shape[1:]))
-        for t in _flatten(data)
-    )
-    return (type(model).__name__, text, specs, _tree_structure(data))
+
+
+def _without_optimizer_name(config):
+    """Keras numbers optimizer names ("adam_3"); the name changes nothing."""
+    if not isinstance(config, dict):
+        return config
+    optimizer = config.get("optimizer")
+    if isinstance(optimizer, dict) and isinstance(optimizer.get("config"), dict):
+        return {**config, "optimizer": {**optimizer, "config": {
+            k: v for k, v in optimizer["config"].items() if k != "name"}}}
+    return config
 
 
 def _modules(config):
@@ -472,8 +542,12 @@ def _runner_for(model, data):
     twin = None
     if key is not None and runner is None:
         try:
-            twin = keras.models.clone_model(model)
-            twin.compile_from_config(model.get_compile_config())
+            make_twin = getattr(model, "graph_loop_twin", None)
+            if make_twin is not None:
+                twin = make_twin()
+            else:
+                twin = keras.models.clone_model(model)
+                twin.compile_from_config(model.get_compile_config())
         except (TypeError, ValueError, KeyError, NotImplementedError):
             twin = None  # a configuration that does not round-trip
     if twin is None:

@@ -296,6 +296,19 @@ def resolve_class_weight(class_weight, output_names, *, single_output):
     return entries
 
 
+def _on_seen_classes(strategy, classes, counts):
+    """``strategy``'s weights over the classes that have samples; a class
+    with none yet (``partial_fit`` given every class on its first call)
+    weighs 0, having no sample to weigh."""
+    counts = np.asarray(counts)
+    seen = counts > 0
+    if seen.all():
+        return strategy(classes, counts)
+    weights = np.zeros(len(counts), dtype=np.float64)
+    weights[seen] = strategy(np.asarray(classes)[seen], counts[seen])
+    return weights
+
+
 def class_weights_for_output(entry, classes, counts, *, output_name="output_0"):
     """Per-class weights of one output (float64, shape (n_classes,)), or None."""
     where = f"class_weight for output {output_name!r}"
@@ -308,13 +321,13 @@ def class_weights_for_output(entry, classes, counts, *, output_name="output_0"):
                 f"callable or a dict. Got {entry!r} instead."
                 + did_you_mean(entry, STRATEGIES)
             )
-        return STRATEGIES[entry]()(classes, counts)
+        return _on_seen_classes(STRATEGIES[entry](), classes, counts)
     if isinstance(entry, ClassWeightStrategy):
-        return entry(classes, counts)
+        return _on_seen_classes(entry, classes, counts)
     if isinstance(entry, Mapping):
         return _weights_from_mapping(entry, classes, where)
     if callable(entry):
-        return _CallableStrategy(entry)(classes, counts)
+        return _on_seen_classes(_CallableStrategy(entry), classes, counts)
     raise TypeError(
         f"{where} must be None, a strategy name, a strategy object, a callable or a "
         f"{{label: weight}} dict. Got {describe(entry)} instead."

@@ -10,6 +10,7 @@ from skweight._outputs import (
     OutputSet,
     RegressionOutput,
     classification_target_type,
+    loss_target,
 )
 
 
@@ -30,14 +31,18 @@ def test_classification_output_round_trip():
     assert out.keras_target(lab.codes, 1).shape == (3, 1)
     assert out.keras_target(lab.codes, 2).dtype == np.int32
     # Categorical cross-entropy takes one-hot targets (scikeras' rule).
-    np.testing.assert_array_equal(
-        out.keras_target(lab.codes, 2, "categorical_crossentropy"),
-        [[0, 1], [1, 0], [0, 1]],
-    )
+    out.fit_loss(loss_target("categorical_crossentropy"), "categorical_crossentropy")
+    np.testing.assert_array_equal(out.keras_target(lab.codes, 2),
+                                  [[0, 1], [1, 0], [0, 1]])
+    assert out.head() == (2, "softmax")
     assert out.decode(np.array([[0.9], [0.2]])).tolist() == ["b", "a"]
     assert out.proba(np.array([0.25])).tolist() == [[0.75, 0.25]]
-    with pytest.raises(ValueError, match=r"must have 2 units .* or 1 unit"):
+    with pytest.raises(ValueError, match=r"must have 2 units \(a softmax over 2 "
+                       r"classes\) for its loss, which needs one-hot targets"):
         out.check_width(3, "head")
+    fresh = ClassificationOutput.encode(np.array(["b", "a"]), "y", "y")[0]
+    with pytest.raises(ValueError, match=r"must have 2 units .* or 1 unit"):
+        fresh.check_width(3, "head")
 
 
 def test_regression_output_standardises_and_maps_back():

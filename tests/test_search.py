@@ -16,6 +16,7 @@ from skweight import (
 from skweight._network import build_default_network
 from skweight.metrics import per_output_scorers
 from skweight.model_selection import MultiOutputStratifiedKFold, WeightGridSearchCV
+from skweight.model_selection._search import _copy_view
 
 TINY = {"model__hidden_layer_sizes": (8,), "random_state": 0}
 CV2 = MultiOutputStratifiedKFold(2)
@@ -71,6 +72,80 @@ def test_stacked_copy_trains_as_a_separate_fit(penguins_small):
     for mine, theirs in zip(probas, separate.predict_proba(X.iloc[test]),
                             strict=True):
         np.testing.assert_allclose(mine[:, -1], theirs[:, -1], atol=1e-4)
+
+
+def _separate(make, start, params, X, y, **settings):
+    """A separate fit of ``params`` from the copies' start."""
+    return make(_network_from(start, (8,)), **params, **settings).fit(X, y)
+
+
+@pytest.mark.parametrize("make", [WeightedMultiOutputClassifier,
+                                  WeightedMixedOutputEstimator])
+def test_every_copy_trains_as_its_own_separate_fit(make, penguins_small):
+    """Candidates that differ in class weights and in loss weights, full
+    batch: each copy equals the separate fit of its own candidate on its own
+    fold, in weights and in predict_proba, which the search's view of the copy
+    computes with the estimator's own decoding."""
+    X, Y = penguins_small
+    settings = {"epochs": 4, "batch_size": -1, "shuffle": False}
+    est = make(**settings, **TINY)
+    grid = {"class_weight": [None, "balanced"],
+            "loss_weights": [None, [1.0, 2.0, 0.5], {"island": 3.0}]}
+    search = WeightGridSearchCV(est, grid, cv=CV2)
+    plan, group, start = _initial_weights(search, X, Y)
+    network = search._train_group(group, plan.Xc)
+    full = network.forward(plan.Xc)
+    assert len(group["copies"]) == 12
+    for c, copy in enumerate(group["copies"]):
+        params = plan.candidates[copy.candidate]
+        train, test = plan.splits[copy.split]
+        separate = _separate(make, start, params, X.iloc[train], Y.iloc[train],
+                             **settings)
+        for name, values in network.copy_weights(c).items():
+            for mine, theirs in zip(
+                    values, separate.model_.get_layer(name).get_weights(),
+                    strict=True):
+                np.testing.assert_allclose(mine, theirs, atol=1e-4, rtol=0)
+        X_test = X.iloc[test]
+        view = _copy_view(group["template"], network, c,
+                          ([(X_test, test)], full), None)
+        for mine, theirs in zip(view.predict_proba(X_test),
+                                separate.predict_proba(X_test), strict=True):
+            np.testing.assert_allclose(mine, theirs, atol=1e-4)
+            np.testing.assert_allclose(mine.sum(axis=1), 1.0, rtol=1e-12)
+        assert type(view.predict(X_test)) is type(separate.predict(X_test))
+
+
+def test_mini_batch_copies_move_as_their_separate_fits(penguins_small):
+    """Mini-batches and plain SGD: a copy's batches differ from a separate
+    fit's, but with the rescaling of its weights each copy moves as far as its
+    own separate fit (a rescaling of 1 would move the copies about twice as
+    far with 2 folds)."""
+    X, Y = penguins_small
+    settings = {"epochs": 3, "batch_size": 10, "shuffle": False,
+                "optimizer": "sgd", "optimizer__learning_rate": 0.02}
+    est = WeightedMultiOutputClassifier(**settings, **TINY)
+    grid = {"class_weight": [None, "balanced"],
+            "loss_weights": [None, [1.0, 4.0, 0.25]]}
+    search = WeightGridSearchCV(est, grid, cv=CV2)
+    plan, group, start = _initial_weights(search, X, Y)
+    network = search._train_group(group, plan.Xc)
+    for c, copy in enumerate(group["copies"]):
+        params = plan.candidates[copy.candidate]
+        train, _ = plan.splits[copy.split]
+        separate = _separate(WeightedMultiOutputClassifier, start, params,
+                             X.iloc[train], Y.iloc[train], **settings)
+        mine, theirs = [], []
+        for name, values in network.copy_weights(c).items():
+            for v, t, s0 in zip(values, separate.model_.get_layer(name).get_weights(),
+                                start[name], strict=True):
+                mine.append((v - s0).ravel())
+                theirs.append((t - s0).ravel())
+        mine, theirs = np.concatenate(mine), np.concatenate(theirs)
+        ratio = np.linalg.norm(mine) / np.linalg.norm(theirs)
+        error = np.linalg.norm(mine - theirs) / np.linalg.norm(theirs)
+        assert 0.8 < ratio < 1.25, (copy, ratio)
+        assert error < 0.35, (copy, error)
 
 
 def test_missing_labels_masked_copy_trains_as_a_separate_fit(penguins_small):

@@ -194,8 +194,63 @@ def test_unsupported_names_its_reason(penguins_small):
     assert why(callbacks=[_BatchCounter()]) == (
         "callback _BatchCounter has batch-level hooks"
     )
-    # Dynamic weighting trains a model with its own compute_loss: Keras' fit.
+    # A model with its own compute_loss goes to Keras' fit; skweight's
+    # dynamic-weighting trainers (graph-safe) train in the loop.
     dyn = DynamicWeightClassifier(epochs=1, **SMALL).fit(X, Y)
-    reason = _trainer.unsupported(dyn._trainer[1], callbacks=ok, fit_args={},
-                                  run_eagerly=False)
-    assert reason == "model overrides compute_loss"
+    trainer = dyn._trainer[1]
+    assert _trainer.unsupported(trainer, callbacks=ok, fit_args={},
+                                run_eagerly=False) is None
+
+    class OwnLoss(keras.Model):
+        def compute_loss(self, *args, **kwargs):
+            return super().compute_loss(*args, **kwargs)
+
+    own = OwnLoss(model.inputs, model.outputs)
+    own.compile(optimizer="adam", loss="mse")
+    assert _trainer.unsupported(own, callbacks=ok, fit_args={},
+                                run_eagerly=False) == "model overrides compute_loss"
+
+
+@pytest.mark.parametrize("rule", ["inverse_loss", "dwa", "uncertainty",
+                                  "gradnorm"])
+def test_dynamic_rules_train_in_the_loop_as_in_keras_fit(monkeypatch,
+                                                         penguins_small, rule):
+    """Each rule's weights are the ones in force, in the loop as in Keras' fit:
+    the same losses, weights in force and network, a short last batch too."""
+    X, Y = penguins_small
+
+    def make():
+        return DynamicWeightClassifier(
+            weighting=rule, class_weight="balanced", loss_weights=[1.0, 2.0, 0.5],
+            epochs=4, batch_size=50, **SMALL)
+
+    ours, theirs = _fit_both(monkeypatch, make, X, Y)
+    _assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.loss_weights_history_,
+                               theirs.loss_weights_history_, rtol=1e-5)
+    assert not np.allclose(ours.loss_weights_history_[-1],
+                           ours.loss_weights_history_[0])
+
+
+@pytest.mark.parametrize("rule", ["dwa", "uncertainty", "gradnorm"])
+def test_dynamic_fits_of_one_architecture_trace_once(penguins, rule):
+    """A second dynamic fit of the same shape trains on the cached twin (no
+    new trace) and gives what a fresh trace gives."""
+    X, Y = penguins
+    halves = [(X.iloc[i::2], Y.iloc[i::2]) for i in (0, 1)]
+
+    def fit(Xs, Ys):
+        return DynamicWeightClassifier(weighting=rule, epochs=3, **SMALL).fit(Xs, Ys)
+
+    _trainer._cache.clear()
+    fit(*halves[0])
+    (runner,) = _trainer._cache.values()
+    reused = fit(*halves[1])
+    assert runner._run.experimental_get_tracing_count() == 1
+    _trainer._cache.clear()
+    fresh = fit(*halves[1])
+    for key in fresh.history_:
+        np.testing.assert_allclose(reused.history_[key], fresh.history_[key],
+                                   rtol=1e-6, err_msg=key)
+    np.testing.assert_allclose(reused.loss_weights_history_,
+                               fresh.loss_weights_history_, rtol=1e-6)

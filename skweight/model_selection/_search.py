@@ -51,13 +51,12 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, check_array
 
 from skweight._network import build_default_network
+from skweight._outputs import RegressionOutput
 from skweight._scikeras_compat import seeded
 from skweight._targets import (
     encode_labels,
     fill_missing_labels,
-    mean_output_score,
     split_target_columns,
-    subset_accuracy,
 )
 from skweight._typing import CVLike, Features, Scoring, Targets
 from skweight._validation import (
@@ -299,32 +298,17 @@ class _Copy:
         self.test = test
 
 
-class _CopyView:
-    """A fitted estimator's face for one stacked copy, for scikit-learn scorers.
+class _CopyOutputs:
+    """The raw outputs of one stacked copy, per output: from the outputs
+    computed once for all copies on the rows they were made for, or from a
+    forward pass of the stacked network on other rows."""
 
-    It answers ``predict``, ``predict_proba``, ``score``, ``classes_`` and the
-    per-output attributes :mod:`skweight.metrics` reads, from the copy's
-    outputs on the rows it was made for (computed once for all copies), or from
-    a forward pass of the stacked network on other rows.
-    """
-
-    def __init__(self, template, network, copy, cached, target_moments):
-        self._template = template
+    def __init__(self, network, copy, cached):
         self._network = network
         self._copy = copy
         self._cached = cached  # [(X object, rows of the full outputs)], outputs
-        self._moments = target_moments
-        for name in ("classes_", "n_classes_", "output_names_", "n_outputs_",
-                     "y_ndim_", "n_features_in_", "output_types_", "y_columns_"):
-            if hasattr(template, name):
-                setattr(self, name, getattr(template, name))
-        if target_moments is not None:
-            self.target_mean_, self.target_scale_ = target_moments
 
-    def __sklearn_tags__(self):
-        return self._template.__sklearn_tags__()
-
-    def _raw(self, X):
+    def __call__(self, X, **_):
         (known, outputs) = self._cached
         for X_known, rows in known:
             if X is X_known:
@@ -334,52 +318,31 @@ class _CopyView:
             X = X.toarray()
         return [o[:, self._copy] for o in self._network.forward(X)]
 
-    def _types(self):
-        return getattr(self, "output_types_", ["classification"] * self.n_outputs_)
 
-    @staticmethod
-    def _proba(p):
-        p = np.asarray(p, dtype=np.float64)
-        return np.hstack([1.0 - p, p]) if p.shape[1] == 1 else p
+def _copy_view(template, network, copy, cached, target_moments):
+    """The fitted template estimator, answering for one stacked copy.
 
-    def _predict_columns(self, X):
-        classes = [self.classes_] if self.y_ndim_ == 1 else self.classes_
-        columns = []
-        for k, (p, kind) in enumerate(zip(self._raw(X), self._types(), strict=True)):
-            if kind == "regression":
-                columns.append(np.asarray(p, np.float64).reshape(-1)
-                               * self.target_scale_[k] + self.target_mean_[k])
-            else:
-                columns.append(classes[k][np.argmax(self._proba(p), axis=1)])
-        return columns
-
-    def predict(self, X):
-        columns = self._predict_columns(X)
-        if self.y_ndim_ == 1:
-            return columns[0]
-        kinds = {c.dtype.kind for c in columns}
-        dtype = np.result_type(*columns) if len(kinds) == 1 else object
-        out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
-        for k, col in enumerate(columns):
-            out[:, k] = col
-        return out
-
-    def predict_proba(self, X):
-        probas = [
-            None if kind == "regression" else self._proba(p)
-            for p, kind in zip(self._raw(X), self._types(), strict=True)
+    A shallow copy of the template whose raw outputs are the copy's: the
+    estimator's own ``predict``, ``predict_proba`` and ``score`` decode them
+    (:mod:`skweight._outputs`), as they would a separate fit of the copy's
+    candidate, a regression output with its fold's moments.
+    """
+    view = object.__new__(type(template))
+    view.__dict__.update(template.__dict__)
+    outputs = template._outputs_
+    if target_moments is not None:
+        mean, scale = target_moments
+        outputs = object.__new__(type(outputs))
+        outputs.__dict__.update(template._outputs_.__dict__)
+        outputs.outputs = [
+            o if o.kind != REGRESSION
+            else RegressionOutput(o.name, o.layer_name, float(mean[k]), float(scale[k]))
+            for k, o in enumerate(template._outputs_.outputs)
         ]
-        return probas[0] if self.y_ndim_ == 1 else probas
-
-    def score(self, X, y, sample_weight=None):
-        """As the estimator's ``score``: (subset) accuracy, or for mixed outputs
-        the mean over outputs of accuracy and R²."""
-        predicted = self._predict_columns(X)
-        truth = split_target_columns(y).columns
-        if "output_types_" in vars(self):
-            return mean_output_score(truth, predicted, self.output_types_,
-                                     sample_weight)
-        return subset_accuracy(truth, predicted, sample_weight)
+    view._outputs_ = outputs
+    view.model_ = network
+    view._raw_outputs = _CopyOutputs(network, copy, cached)
+    return view
 
 
 # ``fit`` returns the estimator itself, typed as the caller's own class.
@@ -882,7 +845,7 @@ n_outputs)
                     np.array([np.nan if m is None else m[0][c] for m in moments]),
                     np.array([np.nan if m is None else m[1][c] for m in moments]),
                 )
-            view = _CopyView(template, network, c, (known, full), target_moments)
+            view = _copy_view(template, network, c, (known, full), target_moments)
             if not finite[c]:
                 message = (
                     f"Training diverged for candidate {copy.candidate} on fold "
