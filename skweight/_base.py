@@ -468,7 +468,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         return Prepared(X, codes, weights, loss_weights, state)
 
     def _check_warm_start(self, state, partial=False):
-        check_warm_start(vars(self), state, partial=partial)
+        check_warm_start(vars(self), state, partial=partial,
+                         name=type(self).__name__)
 
     # ------------------------------------------------------- the network
     def _uses_builtin_network(self):
@@ -552,13 +553,13 @@ class BaseWeightedEstimator(SkweightWrapper):
 
     @property
     def feature_encoder(self):
-        """The transformer that turns the checked ``X`` into the model's input
-        (scikeras' hook; fitted in ``fit`` as ``feature_encoder_``).
+        """Return the transformer of ``X`` into the model's input (scikeras' hook).
 
-        The identity by default. A subclass overrides this property to return
-        a transformer whose ``transform`` gives what the model takes: an array,
-        or a list or dict of arrays for a model with several inputs. Metadata
-        from its ``get_metadata()``, if any, reaches ``meta``.
+        Fitted in ``fit`` as ``feature_encoder_``; the identity by default.
+        A subclass overrides this property to return a transformer whose
+        ``transform`` gives what the model takes: an array, or a list or dict
+        of arrays for a model with several inputs. Metadata from its
+        ``get_metadata()``, if any, reaches ``meta``.
 
         Returns
         -------
@@ -570,11 +571,10 @@ class BaseWeightedEstimator(SkweightWrapper):
 
     @property
     def target_encoder(self):
-        """The transformer of ``y`` into what the model trains on (scikeras'
-        hook; fitted in ``fit`` as ``target_encoder_``).
+        """Return the transformer of ``y`` into the model's targets (scikeras' hook).
 
-        skweight's own (:class:`~skweight._outputs.OutputsEncoder`) by default:
-        each output encoded as its loss needs. A subclass may return another
+        Fitted in ``fit`` as ``target_encoder_``. skweight's own per-output
+        encoder by default: each output encoded as its loss needs. A subclass may return another
         transformer: ``fit(y)``, ``transform(y)`` giving the model's targets
         (an array, or one per output), and ``inverse_transform(raw,
         return_proba=False)`` giving predictions (and probabilities) from the

@@ -65,7 +65,7 @@ def _as_list(values):
     return None if values is None else np.asarray(values).tolist()
 
 
-def check_warm_start(fitted, state, *, partial=False):
+def check_warm_start(fitted, state, *, partial=False, name="the estimator"):
     """Refuse a warm fit on data that would retarget the fitted network.
 
     Parameters
@@ -77,6 +77,9 @@ def check_warm_start(fitted, state, *, partial=False):
         :class:`~skweight._outputs.OutputSet`).
     partial : bool, default=False
         Whether ``partial_fit`` asks (the messages name it).
+    name : str, default="the estimator"
+        The estimator's class name, for scikit-learn's wording of a change in
+        the number of features.
 
     Raises
     ------
@@ -95,6 +98,12 @@ def check_warm_start(fitted, state, *, partial=False):
             f"continues training the fitted network; {remedy}"
         )
     if state["n_features_in_"] != fitted["n_features_in_"]:
+        if partial:  # scikit-learn's wording (check_n_features_in_after_fitting)
+            raise ValueError(
+                f"X has {state['n_features_in_']} features, but {name} is "
+                f"expecting {fitted['n_features_in_']} features as input: "
+                f"partial_fit continues training the fitted network; {remedy}"
+            )
         raise ValueError(
             f"{who} continues training the fitted network, which takes "
             f"{fitted['n_features_in_']} feature(s). Got X with "

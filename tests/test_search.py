@@ -12,6 +12,7 @@ from skweight import (
     DynamicWeightClassifier,
     WeightedMixedOutputEstimator,
     WeightedMultiOutputClassifier,
+    _trainer,
 )
 from skweight._network import build_default_network
 from skweight.metrics import per_output_scorers
@@ -146,6 +147,24 @@ def test_mini_batch_copies_move_as_their_separate_fits(penguins_small):
         error = np.linalg.norm(mine - theirs) / np.linalg.norm(theirs)
         assert 0.8 < ratio < 1.25, (copy, ratio)
         assert error < 0.35, (copy, error)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the compiled loop is TensorFlow's")
+def test_a_second_search_of_one_shape_traces_nothing(penguins_small):
+    """The stacked network trains in skweight's compiled loop, cached per
+    (architecture, number of copies): another search of that shape reuses it."""
+    X, Y = penguins_small
+    est = WeightedMultiOutputClassifier(epochs=2, **TINY)
+    _trainer._cache.clear()
+    WeightGridSearchCV(est, {"class_weight": [None, "balanced"]}, cv=CV2,
+                       refit=False).fit(X, Y)
+    stacked = [r for key, r in _trainer._cache.items() if key[0] == "_StackedModel"]
+    assert len(stacked) == 1
+    search = WeightGridSearchCV(est, {"class_weight": ["sqrt_inverse", {
+        "species": "balanced"}]}, cv=CV2, refit=False).fit(X, Y)
+    assert stacked[0]._run.experimental_get_tracing_count() == 1
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
 def test_missing_labels_masked_copy_trains_as_a_separate_fit(penguins_small):

@@ -18,6 +18,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from skweight import _trainer
+
 __all__ = ["StackedNetwork"]
 
 # Keras' compiled train step runs this many batches per call at most.
@@ -116,6 +118,33 @@ class _StackedLoss(keras.losses.Loss):
         return ops.sum(ops.multiply(weight, values), axis=1)
 
 
+class _StackedModel(keras.Model):
+    """The stacked network's Keras model, which describes itself to skweight's
+    compiled training loop (skweight/_trainer.py): a second search of the same
+    shape trains on a twin already traced."""
+
+    def graph_loop_key(self):
+        spec = self._stacked_spec
+        try:
+            optimizer = keras.optimizers.serialize(self.optimizer)
+        except (TypeError, ValueError):
+            return None
+        return _trainer.config_text({**spec, "n_copies": int(spec["n_copies"])},
+                                    {"optimizer": optimizer})
+
+    def graph_loop_twin(self):
+        spec = self._stacked_spec
+        zeros = np.zeros((spec["n_copies"], spec["n_features"]))
+        twin = StackedNetwork(
+            zeros, zeros, hidden_layer_sizes=tuple(spec["hidden_layer_sizes"]),
+            activation=spec["activation"], dropout=spec["dropout"],
+            heads=[tuple(h) for h in spec["heads"]], seed=spec["seed"],
+        )
+        twin.compile(keras.optimizers.deserialize(
+            keras.optimizers.serialize(self.optimizer)), spec["steps"])
+        return twin.model
+
+
 def _tf_dataset(X, ys, batch_size, shuffle, seed):
     """Batches of (X, targets) from memory; Keras' array adapter builds a new
     shuffled iterator every epoch, which costs more than a small epoch."""
@@ -183,7 +212,28 @@ class StackedNetwork:
                 np.zeros((k, width)), None, name=name,
             )(h)
             outputs.append(_SamplesFirst(act, name=f"{name}_output")(head))
-        self.model = keras.Model(inputs, outputs, name="stacked_network")
+        self.model = _StackedModel(inputs, outputs, name="stacked_network")
+        self.model._stacked_spec = {
+            "n_features": int(n_features), "n_copies": int(k),
+            "hidden_layer_sizes": [int(u) for u in hidden_layer_sizes],
+            "activation": activation, "dropout": float(dropout),
+            "heads": [[kind, int(width), name] for kind, width, name in self.heads],
+            # Dropout's seed is a constant of the traced step.
+            "seed": None if not dropout or seed is None else int(seed),
+        }
+
+    def compile(self, optimizer, steps):
+        """Compile the copies' summed losses (``steps`` per epoch)."""
+        kwargs = {}
+        if keras.backend.backend() != "torch":
+            kwargs["steps_per_execution"] = max(1, min(_STEPS_PER_EXECUTION, steps))
+        self.model._stacked_spec["steps"] = steps
+        self.model.compile(
+            optimizer=optimizer,
+            loss=[_StackedLoss(kind, name=f"{name}_loss")
+                  for kind, _, name in self.heads],
+            **kwargs,
+        )
 
     def fit(self, X, targets, weights, *, optimizer, epochs, batch_size, shuffle,
             seed=None):
@@ -210,15 +260,17 @@ class StackedNetwork:
         ys = [np.stack([t, w], axis=-1).astype("float32")
               for t, w in zip(targets, weights, strict=True)]
         steps = -(-len(X) // batch_size)
-        kwargs = {}
-        if keras.backend.backend() != "torch":
-            kwargs["steps_per_execution"] = max(1, min(_STEPS_PER_EXECUTION, steps))
-        self.model.compile(
-            optimizer=optimizer,
-            loss=[_StackedLoss(kind, name=f"{name}_loss")
-                  for kind, _, name in self.heads],
-            **kwargs,
-        )
+        self.compile(optimizer, steps)
+        fit_args = {"epochs": epochs, "batch_size": batch_size, "shuffle": shuffle}
+        if _trainer.unsupported(self.model, callbacks=[], fit_args=fit_args,
+                                run_eagerly=False) is None:
+            # All epochs in one traced call, cached per shape (TensorFlow).
+            return _trainer.fit(
+                self.model, np.asarray(X, dtype="float32"),
+                ys if len(ys) > 1 else ys[0], None, epochs=epochs,
+                initial_epoch=0, batch_size=batch_size, shuffle=shuffle,
+                seed=seed, callbacks=[],
+            )
         if keras.backend.backend() == "tensorflow":
             history = self.model.fit(
                 _tf_dataset(X, ys, batch_size, shuffle, seed), epochs=epochs,
