@@ -10,8 +10,8 @@ repository root, with ``pip install ".[docs]"``).
   in the order of ``GUIDE_ORDER``, then any other page by name.
 * The gallery is ``examples/plot_*.py``, every one run at build time (its
   figures and printed output shown; an example that fails fails the build).
-  All 13 together took 68 to 75 s of an 85 to 101 s build on two cores
-  shared with other jobs (December 2026, load average 2 to 4.7;
+  All 13 together took 46 to 75 s of a 63 to 101 s build on two cores
+  shared with other jobs (December 2026, load average 1 to 4.7;
   ``sg_execution_times.html`` in the site lists each example's time). The
   environment variable ``SKWEIGHT_DOCS_EXECUTE`` selects others for a quick
   local build: ``none``, or a regular expression on the example file names
