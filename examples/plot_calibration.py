@@ -11,10 +11,9 @@ predicted class against the model's confidence in it (top-label reliability,
 test split): a calibrated model follows the diagonal. Prints each output's
 expected calibration error.
 
-Run: ``python examples/plot_calibration.py [--out calibration.png]``
+Run: ``python examples/plot_calibration.py [--out FILE]``
 """
 
-import argparse
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -31,12 +30,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from skweight import WeightedMultiOutputClassifier  # noqa: E402
 from skweight.calibration import CalibratedMultiOutputClassifier  # noqa: E402
 from skweight.datasets import load_fair  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="calibration.png",
-                    help="where to save the figure (default: %(default)s)")
-# Known arguments only: the test suite runs the examples under its own argv.
-args, _ = parser.parse_known_args()
+from skweight.utils import save_example_figures  # noqa: E402
 
 X, Y = load_fair(return_X_y=True)
 X_train, X_rest, Y_train, Y_rest = train_test_split(X, Y, test_size=0.4,
@@ -56,9 +50,16 @@ models = {
 }
 
 fig, axes = plt.subplots(1, len(Y.columns), figsize=(4 * len(Y.columns), 4))
-# Distinct markers and dashes: where a correction barely moves an output,
-# its curve lies on top of the uncorrected one.
-styles = dict(zip(models, [("o", "-"), ("s", "--"), ("^", "-.")], strict=True))
+# Where a correction barely moves an output, its curve lies on the
+# uncorrected one: that one is drawn wide and pale underneath, the
+# corrections thin, dashed and with open markers on top, so each stays seen.
+styles = dict(zip(models, [
+    {"marker": "o", "linestyle": "-", "linewidth": 5, "markersize": 9,
+     "alpha": 0.35},
+    {"marker": "s", "linestyle": "--", "linewidth": 1.5, "markerfacecolor": "none"},
+    {"marker": "^", "linestyle": ":", "linewidth": 2, "markerfacecolor": "none",
+     "markersize": 8},
+], strict=True))
 for name, model in models.items():
     probas = model.predict_proba(X_test)
     eces = []
@@ -68,9 +69,7 @@ for name, model in models.items():
         correct = classes[proba.argmax(axis=1)] == Y_test[output].to_numpy()
         accuracy, mean_confidence = calibration_curve(
             correct, confidence, n_bins=10, strategy="quantile")
-        marker, linestyle = styles[name]
-        ax.plot(mean_confidence, accuracy, marker=marker, linestyle=linestyle,
-                alpha=0.8, label=name)
+        ax.plot(mean_confidence, accuracy, label=name, **styles[name])
         # Expected calibration error over the same quantile bins.
         edges = np.quantile(confidence, np.linspace(0, 1, 11))
         bins = np.clip(np.searchsorted(edges, confidence, side="right") - 1, 0, 9)
@@ -87,5 +86,9 @@ for ax, output in zip(axes, Y.columns, strict=True):
            ylabel="accuracy of the predicted class", xlim=(0, 1), ylim=(0, 1))
 axes[0].legend(loc="upper left")
 fig.tight_layout()
-fig.savefig(args.out, dpi=80)
-print(f"figure saved to {os.path.abspath(args.out)}")
+
+# %%
+# Run as a script, the example also saves its figure (sphinx-gallery, which
+# draws it in the docs, runs examples without a ``__file__``).
+if __name__ == "__main__" and "__file__" in globals():
+    save_example_figures(__file__, fig)

@@ -10,9 +10,6 @@ figure shows each output's own training loss per epoch (``history_`` keeps
 them apart), next to the balanced accuracy on held-out rows.
 """
 
-import argparse
-from pathlib import Path
-
 # skweight first: when it is the one that loads Keras, TensorFlow's start-up
 # lines stay quiet.
 from skweight import EffectiveNumber, WeightedMultiOutputClassifier
@@ -26,6 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skweight.datasets import load_penguins
+from skweight.utils import save_example_figures
 
 
 def two_towers(meta, width=32):
@@ -77,9 +75,4 @@ fig.tight_layout()
 # Run as a script, the example also saves its figure (sphinx-gallery, which
 # draws it in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the figure (default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    fig.savefig(out, dpi=100)
-    print(f"figure saved to {out}")
+    save_example_figures(__file__, fig)

@@ -11,13 +11,11 @@ Run: ``python examples/plot_dynamic_weights.py [--out FILE]`` (the figure is
 saved to ``plot_dynamic_weights.png`` in the working folder by default).
 """
 
-import argparse
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 
 from skweight import DynamicWeightClassifier
 from skweight.datasets import load_penguins
+from skweight.utils import save_example_figures
 
 RULES = ["dwa", "inverse_loss", "uncertainty"]
 
@@ -54,9 +52,4 @@ fig.tight_layout()
 # Run as a script, the example also saves its figure (sphinx-gallery, which
 # draws it in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the figure (default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    fig.savefig(out, dpi=100)
-    print(f"figure saved to {out}")
+    save_example_figures(__file__, fig)

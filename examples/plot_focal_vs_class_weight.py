@@ -20,9 +20,6 @@ Losses are given per output through ``loss=``, a list in output order:
 The figure shows the balanced accuracies side by side, one group per output.
 """
 
-import argparse
-from pathlib import Path
-
 # skweight first: when it is the one that loads Keras, TensorFlow's start-up
 # lines stay quiet.
 from skweight import InverseFrequency, WeightedMultiOutputClassifier
@@ -36,6 +33,7 @@ from sklearn.model_selection import train_test_split
 
 from skweight.datasets import load_fair
 from skweight.losses import SparseCategoricalFocalCrossentropy
+from skweight.utils import save_example_figures
 
 X, Y = load_fair(return_X_y=True)
 X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=1 / 3,
@@ -106,9 +104,4 @@ fig.tight_layout()
 # Run as a script, the example also saves its figure (sphinx-gallery, which
 # draws it in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the figure (default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    fig.savefig(out, dpi=100)
-    print(f"figure saved to {out}")
+    save_example_figures(__file__, fig)

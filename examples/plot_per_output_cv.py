@@ -6,16 +6,15 @@ for ``cross_validate``. The figure shows each score's mean and standard
 deviation over the folds, without and with ``"balanced"`` class weights.
 """
 
-import argparse
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.model_selection import KFold, cross_validate
+from sklearn.model_selection import cross_validate
 
 from skweight import WeightedMultiOutputClassifier
 from skweight.datasets import load_penguins
 from skweight.metrics import output_scorer, per_output_scorers
+from skweight.model_selection import MultiOutputStratifiedKFold
+from skweight.utils import save_example_figures
 
 X, Y = load_penguins(return_X_y=True)
 scoring = {
@@ -28,7 +27,8 @@ for class_weight in (None, "balanced"):
         WeightedMultiOutputClassifier(
             class_weight=class_weight, epochs=15, random_state=0
         ),
-        X, Y, cv=KFold(4, shuffle=True, random_state=0), scoring=scoring,
+        X, Y, cv=MultiOutputStratifiedKFold(4, shuffle=True, random_state=0),
+        scoring=scoring,
     )
     results[class_weight] = res
     print(f"class_weight={class_weight!r}")
@@ -54,9 +54,4 @@ fig.tight_layout()
 # Run as a script, the example also saves its figure (sphinx-gallery, which
 # draws it in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the figure (default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    fig.savefig(out, dpi=100)
-    print(f"figure saved to {out}")
+    save_example_figures(__file__, fig)

@@ -19,9 +19,7 @@ confusion matrices are saved to ``FILE`` (default
 beside it, as ``<FILE stem>_loss_weights.png``.
 """
 
-import argparse
 import os
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -38,6 +36,7 @@ from skweight.metrics import (  # noqa: E402
     per_output_report,
     plot_loss_weights,
 )
+from skweight.utils import save_example_figures  # noqa: E402
 
 X, Y = load_penguins(return_X_y=True)
 X_train, X_test, Y_train, Y_test = train_test_split(
@@ -73,12 +72,4 @@ axes = plot_loss_weights(dyn)
 # Run as a script, the example also saves its figures (sphinx-gallery, which
 # draws them in the docs, runs examples without a ``__file__``).
 if __name__ == "__main__" and "__file__" in globals():
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=Path(__file__).stem + ".png",
-                        help="PNG file for the confusion matrices "
-                        "(default: %(default)s)")
-    out = Path(parser.parse_known_args()[0].out).resolve()
-    disp.figure_.savefig(out, dpi=100)
-    weights_out = out.with_name(out.stem + "_loss_weights.png")
-    axes[0].figure.savefig(weights_out, dpi=100)
-    print(f"figures saved to {out} and {weights_out}")
+    save_example_figures(__file__, disp.figure_, loss_weights=axes[0].figure)

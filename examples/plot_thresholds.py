@@ -13,10 +13,9 @@ tuned rules, ``class_weight="balanced"`` and the logit-adjusted loss
 (``loss="logit_adjusted"``: the same adjustment, with tau = 1, made during
 training).
 
-Run: ``python examples/plot_thresholds.py [--out thresholds.png]``
+Run: ``python examples/plot_thresholds.py [--out FILE]``
 """
 
-import argparse
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -33,12 +32,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from skweight import WeightedMultiOutputClassifier  # noqa: E402
 from skweight.datasets import load_fair  # noqa: E402
 from skweight.model_selection import MultiOutputTunedThresholdClassifierCV  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="thresholds.png",
-                    help="where to save the figure (default: %(default)s)")
-# Known arguments only: the test suite runs the examples under its own argv.
-args, _ = parser.parse_known_args()
+from skweight.utils import save_example_figures  # noqa: E402
 
 X, Y = load_fair(return_X_y=True)
 X_train, X_rest, Y_train, Y_rest = train_test_split(X, Y, test_size=0.4,
@@ -76,7 +70,6 @@ for k, (ax, output) in enumerate(zip(axes, Y.columns, strict=True)):
     ax.set(title=output, xlabel=label, ylabel="balanced accuracy (tuning split)")
     ax.legend()
 fig.tight_layout()
-fig.savefig(args.out, dpi=80)
 
 for name, model in [("plain network", plain), ("tuned rules", tuned),
                     ('class_weight="balanced"', weighted),
@@ -86,4 +79,9 @@ for name, model in [("plain network", plain), ("tuned rules", tuned),
               for k, o in enumerate(Y.columns)]
     print(f"{name:24s} test balanced accuracy: " + ", ".join(
         f"{o} {s:.3f}" for o, s in zip(Y.columns, scores, strict=True)))
-print(f"figure saved to {os.path.abspath(args.out)}")
+
+# %%
+# Run as a script, the example also saves its figure (sphinx-gallery, which
+# draws it in the docs, runs examples without a ``__file__``).
+if __name__ == "__main__" and "__file__" in globals():
+    save_example_figures(__file__, fig)

@@ -7,10 +7,9 @@ frequency (p=1). ``WeightGridSearchCV`` tries five powers x 5 stratified folds
 as one stacked network, and draws each output's balanced accuracy against the
 power, with the fold-to-fold spread.
 
-Run: ``python examples/plot_weight_search.py [--out weight_search.png]``
+Run: ``python examples/plot_weight_search.py [--out FILE]``
 """
 
-import argparse
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -24,11 +23,7 @@ from skweight import InverseFrequency, WeightedMultiOutputClassifier  # noqa: E4
 from skweight.datasets import load_penguins  # noqa: E402
 from skweight.metrics import per_output_scorers  # noqa: E402
 from skweight.model_selection import WeightGridSearchCV  # noqa: E402
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", default="weight_search.png",
-                    help="where to save the figure (default: ./weight_search.png)")
-args, _ = parser.parse_known_args()
+from skweight.utils import save_example_figures  # noqa: E402
 
 X, Y = load_penguins(return_X_y=True)
 powers = [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -56,7 +51,11 @@ ax.set_title(f"{len(powers)} candidates x {search.n_splits_} folds, "
              f"{search.n_stacked_fits_} stacked network")
 ax.legend(title="output")
 fig.tight_layout()
-fig.savefig(args.out, dpi=80)
 print("best for the island:", search.best_params_,
       f"({search.best_score_:.3f})")
-print(f"figure saved to {os.path.abspath(args.out)}")
+
+# %%
+# Run as a script, the example also saves its figure (sphinx-gallery, which
+# draws it in the docs, runs examples without a ``__file__``).
+if __name__ == "__main__" and "__file__" in globals():
+    save_example_figures(__file__, fig)

@@ -66,6 +66,7 @@ from skweight._targets import (
 )
 from skweight._typing import Features, SampleWeight, Targets
 from skweight._validation import (
+    check_numeric_features,
     check_parameter,
     per_output,
     resolve_loss_weights,
@@ -309,6 +310,7 @@ def _check_X(estimator, probe, X, y):
             "is None."
         )
     X_dtype, y_dtype = input_dtype(X), input_dtype(y)
+    check_numeric_features(X)
     X = validate_data(probe, X, reset=True, **X_CHECKS)
     if X.ndim > 2 and estimator._uses_builtin_network():
         raise ValueError(

@@ -32,12 +32,33 @@ def _named_loss_entries(loss):
     return []
 
 
-def _check_network_settings(settings):
-    """Refuse a ``model__*`` key the built-in network does not take."""
+def _own_params(estimator):
+    """The estimator's own parameter names (its ``__init__``'s)."""
+    parameters = inspect.signature(type(estimator).__init__).parameters.values()
+    return [p.name for p in parameters if p.name != "self"
+            and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def _check_network_settings(settings, estimator):
+    """Refuse a ``model__*`` key the built-in network does not take.
+
+    A bare keyword argument (``epoch=5``) reaches here through scikeras'
+    routing; it is most likely a misspelled estimator parameter, so it is
+    named as a parameter and matched against the estimator's own names first.
+    """
     # meta and params are scikeras' own arguments, not settings.
     valid = [p for p in inspect.signature(build_default_network).parameters
              if p not in ("meta", "params")]
     unknown = [key for key in settings if key not in valid]
+    bare = [key for key in unknown if key in getattr(estimator, "_user_params", ())]
+    if bare:
+        own = _own_params(estimator)
+        raise ValueError(
+            f"{type(estimator).__name__} got unknown parameter(s) {bare}: they "
+            f"are neither its own parameters ({', '.join(own)}) nor settings of "
+            f"the built-in network (model__{', model__'.join(valid)})."
+            + (did_you_mean(bare[0], own) or did_you_mean(bare[0], valid))
+        )
     if unknown:
         raise ValueError(
             "The built-in network (model=None) takes "
@@ -57,7 +78,7 @@ def build_model(estimator, meta):
         pass_filter=getattr(estimator, "_user_params", set()), strict=True,
     )
     if getattr(build_fn, "func", build_fn) is build_default_network:
-        _check_network_settings(build_params)
+        _check_network_settings(build_params, estimator)
     if builder_takes(build_fn, "meta"):
         build_params["meta"] = meta
     if builder_takes(build_fn, "compile_kwargs"):

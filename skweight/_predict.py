@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skweight import _backend
 from skweight._scikeras_compat import route_params
+from skweight._validation import check_numeric_features
 
 __all__ = ["X_CHECKS", "raw_outputs"]
 
@@ -28,6 +29,7 @@ def raw_outputs(estimator, X, kwargs):
     fast path (a fit-only callback such as ``EarlyStopping`` keeps it).
     """
     check_is_fitted(estimator, "model_")
+    check_numeric_features(X)
     X = validate_data(estimator, X, reset=False, **X_CHECKS)
     if X.shape[1:] != tuple(estimator.X_shape_[1:]):
         raise ValueError(

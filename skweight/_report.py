@@ -187,13 +187,17 @@ def per_output_report(estimator: Any, X: Any, y: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 
-class PerOutputConfusionMatrixDisplay:
-    """One confusion matrix per output, side by side on one figure.
+# The most confusion matrices a new figure holds side by side.
+_MAX_COLUMNS = 4
 
-    A row of scikit-learn :class:`~sklearn.metrics.ConfusionMatrixDisplay`,
-    one per classification output. Create it with :meth:`from_estimator` or
-    :meth:`from_predictions`; matplotlib is needed to plot (the ``plot``
-    extra).
+
+class PerOutputConfusionMatrixDisplay:
+    """One confusion matrix per output, on one figure.
+
+    One scikit-learn :class:`~sklearn.metrics.ConfusionMatrixDisplay` per
+    classification output, at most four to a row. Create it with
+    :meth:`from_estimator` or :meth:`from_predictions`; matplotlib is needed
+    to plot (the ``plot`` extra).
 
     Parameters
     ----------
@@ -254,7 +258,8 @@ class PerOutputConfusionMatrixDisplay:
         Parameters
         ----------
         axes : array-like of matplotlib Axes, default=None
-            One axes per output; None makes a new figure with one row.
+            One axes per output; None makes a new figure, at most four
+            matrices to a row (7 outputs: rows of 4 and 3).
         cmap : str, default="viridis"
             The colour map.
         values_format : str, default=None
@@ -270,8 +275,13 @@ class PerOutputConfusionMatrixDisplay:
         plt = _pyplot("PerOutputConfusionMatrixDisplay.plot")
         n = len(self.confusion_matrices)
         if axes is None:
-            _, axes = plt.subplots(1, n, figsize=(4.2 * n, 4), squeeze=False,
-                                   layout="constrained")
+            n_cols = min(n, _MAX_COLUMNS)
+            n_rows = -(-n // n_cols)
+            _, grid = plt.subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 4 * n_rows),
+                                   squeeze=False, layout="constrained")
+            for ax in grid.ravel()[n:]:  # the last row's empty places
+                ax.remove()
+            axes = grid.ravel()[:n]
         axes = np.ravel(axes)
         if len(axes) != n:
             raise ValueError(

@@ -24,6 +24,7 @@ import numpy as np
 __all__ = [
     "PARAMETER_CONSTRAINTS",
     "check_parameter",
+    "check_numeric_features",
     "check_random_state_param",
     "describe",
     "did_you_mean",
@@ -37,6 +38,36 @@ def describe(value):
     """A short repr of ``value`` for error messages."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_numeric_features(X):
+    """Refuse a DataFrame ``X`` with columns that are not numbers.
+
+    scikit-learn's own message ("could not convert string to float:
+    'Torgersen'") names neither the column nor the way out; this one names
+    both. An object or categorical column that holds numbers passes.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    import pandas as pd
+
+    bad = []
+    for i, (name, dtype) in enumerate(dtypes.items()):
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            continue
+        column = X.iloc[:, i].astype(object)
+        as_numbers = pd.to_numeric(column, errors="coerce")
+        if (as_numbers.isna() & column.notna()).any():
+            bad.append(name)
+    if bad:
+        raise ValueError(
+            f"X must hold numbers: the network reads every column as a number. Got "
+            f"non-numeric column(s) {bad} instead. Encode them first, e.g. "
+            "make_pipeline(make_column_transformer((OneHotEncoder("
+            f"handle_unknown='ignore'), {bad}), remainder='passthrough'), "
+            "estimator) (the README's 'Categorical features')."
+        )
 
 
 def did_you_mean(value, options):

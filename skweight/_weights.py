@@ -354,7 +354,9 @@ def _weights_from_mapping(mapping, classes, where):
     if unknown:
         raise ValueError(
             f"{where} must name labels of y {class_list}. Got label(s) {unknown} "
-            "instead."
+            "instead, which this y lacks. In cross-validation a fold can lack a "
+            "class: split with skweight.model_selection.MultiOutputStratifiedKFold, "
+            "which keeps every output's classes in every fold."
         )
     _check_weight_values(weights, where)
     return weights

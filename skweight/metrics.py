@@ -27,6 +27,7 @@ from skweight._targets import (
     split_target_columns,
     unbox_labels,
 )
+from skweight._validation import did_you_mean
 from skweight._views import _OutputView, _RegressionOutputView
 
 __all__ = [
@@ -66,7 +67,7 @@ class _OutputScorer:
             X = estimator[:-1].transform(X)
             estimator = estimator[-1]
         names = estimator.output_names_
-        index = resolve_output(self.output, names)
+        index = self.output_index(names)
         targets = split_target_columns(y)
         if targets.n_outputs != len(names):
             raise ValueError(
@@ -100,6 +101,18 @@ class _OutputScorer:
             kwargs["sample_weight"] = sample_weight
         return self._scorer(view, X, column, **kwargs)
 
+    def output_index(self, names):
+        """The index of the scored output among ``names``; a ``ValueError``
+        naming this scorer and the outputs there are when it is not one."""
+        try:
+            return resolve_output(self.output, names)
+        except ValueError:
+            raise ValueError(
+                f"{self!r} scores an output the estimator does not have: its "
+                f"outputs are {list(names)} (indices 0 to {len(names) - 1}). Got "
+                f"output {self.output!r} instead." + did_you_mean(self.output, names)
+            ) from None
+
     def _accept_sample_weight(self):
         # GridSearchCV.fit(sample_weight=...) asks every scorer of a dict this
         # (scikit-learn >= 1.8): the answer is the wrapped metric's.
@@ -126,18 +139,25 @@ def output_scorer(
     Returns
     -------
     callable
-        ``scorer(estimator, X, y, sample_weight=None) -> float``.
+        ``scorer(estimator, X, y, sample_weight=None) -> float``. An
+        ``output`` the estimator does not have raises a ``ValueError`` naming
+        its outputs when the scorer is called. scikit-learn's
+        ``cross_validate`` and ``GridSearchCV`` turn a scorer's error into a
+        NaN score and a warning unless ``error_score="raise"``;
+        :class:`~skweight.model_selection.WeightGridSearchCV` checks its
+        scorers' outputs before any training.
 
     Examples
     --------
-    >>> from sklearn.model_selection import KFold, cross_val_score
+    >>> from sklearn.model_selection import cross_val_score
     >>> from skweight import WeightedMultiOutputClassifier
     >>> from skweight.datasets import load_penguins
     >>> from skweight.metrics import output_scorer
+    >>> from skweight.model_selection import MultiOutputStratifiedKFold
     >>> X, Y = load_penguins(return_X_y=True)
     >>> clf = WeightedMultiOutputClassifier(epochs=3, random_state=0)
     >>> scores = cross_val_score(
-    ...     clf, X, Y, cv=KFold(2, shuffle=True, random_state=0),
+    ...     clf, X, Y, cv=MultiOutputStratifiedKFold(2, shuffle=True, random_state=0),
     ...     scoring=output_scorer("balanced_accuracy", "island"),
     ... )
     >>> scores.shape

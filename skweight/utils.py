@@ -1,10 +1,13 @@
-"""Utilities for checking skweight's estimators with scikit-learn's tools."""
+"""Utilities: scikit-learn's estimator checks, and the examples' script tail."""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 from sklearn.base import BaseEstimator
 
-__all__ = ["expected_failed_checks"]
+__all__ = ["expected_failed_checks", "save_example_figures"]
 
 _MINIBATCH = (
     "minibatch training by gradient descent: weighting a row is not the same as "
@@ -60,3 +63,60 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
         ):
             return dict(_EXPECTED_FAILED_CHECKS[cls.__name__])
     return {}
+
+
+def save_example_figures(script, figure, *, argv=None, **others):
+    """Save an example's figures where its ``--out`` option says, and print where.
+
+    The one "run as a script" tail of skweight's examples
+    (``examples/plot_*.py``): ``python examples/plot_x.py [--out FILE]`` saves
+    ``figure`` to ``FILE`` (default: ``plot_x.png`` in the working folder) and
+    each figure of ``others`` beside it, as ``FILE``'s stem, ``_``, its keyword
+    and ``.png``. Arguments other than ``--out`` are ignored, so a test runner's
+    own ``sys.argv`` does no harm. sphinx-gallery, which draws the figures in
+    the docs, runs the examples without a ``__file__``: guard the call with
+    ``if __name__ == "__main__" and "__file__" in globals():``.
+
+    Parameters
+    ----------
+    script : str or path-like
+        The example's ``__file__``: names the default figure file and the
+        command in ``--help``.
+    figure : matplotlib.figure.Figure
+        The example's figure.
+    argv : list of str, default=None
+        The command-line arguments to read; None reads ``sys.argv[1:]``.
+    **others : matplotlib.figure.Figure
+        More figures, saved beside the first one.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The absolute paths of the saved files, ``figure``'s first.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from skweight.utils import save_example_figures
+    >>> fig, ax = plt.subplots()
+    >>> folder = tempfile.mkdtemp()
+    >>> paths = save_example_figures("plot_demo.py", fig, loss_weights=fig,
+    ...     argv=["--out", os.path.join(folder, "a.png")])  # doctest: +ELLIPSIS
+    figures saved to ...a.png and ...a_loss_weights.png
+    >>> [p.name for p in paths]
+    ['a.png', 'a_loss_weights.png']
+    """
+    parser = argparse.ArgumentParser(
+        prog=Path(script).name, description="Run the example and save its figure.")
+    parser.add_argument("--out", default=Path(script).stem + ".png",
+                        help="PNG file for the figure (default: %(default)s)")
+    out = Path(parser.parse_known_args(argv)[0].out).resolve()
+    paths = [out] + [out.with_name(f"{out.stem}_{name}.png") for name in others]
+    for path, fig in zip(paths, [figure, *others.values()], strict=True):
+        fig.savefig(path, dpi=100)
+    saved = " and ".join(str(p) for p in paths)
+    print(f"figure{'s' if others else ''} saved to {saved}")
+    return paths

@@ -110,7 +110,10 @@ FIT_CASES = [
          y=Y2, match=r"Got unknown output name\(s\) \[0, 1\] instead"),
     case("cw-label-not-in-y", {"class_weight": {0: 1.0, 7: 2.0}},
          match=r"class_weight for output 'output_0' must name labels of y "
-               r"\[0, 1, 2\]\. Got label\(s\) \[7\] instead"),
+               r"\[0, 1, 2\]\. Got label\(s\) \[7\] instead, which this y lacks\. "
+               r"In cross-validation a fold can lack a class: split with "
+               r"skweight\.model_selection\.MultiOutputStratifiedKFold, which keeps "
+               r"every output's classes in every fold\.$"),
     case("cw-label-not-in-y-list", {"class_weight": [None, {"f": 1.0, "x": 3.0}]},
          y=Y2, match=r"output 'sex' must name labels of y \['f', 'm'\]\. "
                      r"Got label\(s\) \['x'\] instead"),
@@ -353,6 +356,10 @@ FIT_CASES = [
                r"model__label_layout\. Got unknown setting\(s\) "
                r"\['model__hidden_layer_size'\] instead\. Did you mean "
                r"'model__hidden_layer_sizes'\?$"),
+    case("estimator-param-misspelled", {"epoch": 5},
+         match=r"got unknown parameter\(s\) \['epoch'\]: they are neither its own "
+               r"parameters \(model, .*epochs.*\) nor settings of the built-in "
+               r"network \(model__hidden_layer_sizes, .*\)\. Did you mean 'epochs'\?$"),
     case("loss-list-too-short", {"loss": ["sparse_categorical_crossentropy"]},
          y=Y2, match=r"number of elements in loss should match number of "
                      r"outputs\. Got 1 element\(s\) while having 2 output\(s\)"),
@@ -566,11 +573,15 @@ def test_bad_scorer_arguments_are_refused(make_scorer, exc, match):
 @pytest.mark.parametrize(
     ("output", "y", "match"),
     [
-        pytest.param(2, Y2, r"output index must be in \[-2, 1\] for 2 outputs\. "
-                            r"Got 2 instead", id="index-out-of-range"),
-        pytest.param("island", Y2, r"output must be one of the output names "
-                                   r"\['species', 'sex'\]\. Got 'island' instead",
+        pytest.param(2, Y2, r"^output_scorer\('accuracy', 2\) scores an output the "
+                            r"estimator does not have: its outputs are "
+                            r"\['species', 'sex'\] \(indices 0 to 1\)\. Got output 2 "
+                            r"instead\.$", id="index-out-of-range"),
+        pytest.param("island", Y2, r"its outputs are \['species', 'sex'\] \(indices "
+                                   r"0 to 1\)\. Got output 'island' instead\.$",
                      id="unknown-name"),
+        pytest.param("spcies", Y2, r"Got output 'spcies' instead\. Did you mean "
+                                   r"'species'\?$", id="misspelled-name"),
         pytest.param(0, Y1, r"y has 1 column\(s\) but the estimator has 2 "
                             r"output\(s\)", id="y-columns"),
     ],
@@ -578,3 +589,56 @@ def test_bad_scorer_arguments_are_refused(make_scorer, exc, match):
 def test_scorer_refuses_outputs_the_estimator_lacks(fitted, output, y, match):
     with pytest.raises(ValueError, match=match):
         output_scorer("accuracy", output)(fitted, X, y)
+
+
+def test_scorer_error_names_the_output_inside_cross_validate():
+    # scikit-learn turns a scorer's error into NaN and a warning; the warning
+    # (or, with error_score="raise", the error) names the output and the names.
+    from sklearn.model_selection import cross_val_score
+
+    from skweight import WeightedMultiOutputClassifier
+    from skweight.model_selection import MultiOutputStratifiedKFold
+
+    clf = WeightedMultiOutputClassifier(**TINY)
+    with pytest.raises(ValueError, match=r"its outputs are \['species', 'sex'\] "
+                                         r".*Did you mean 'species'\?$"):
+        cross_val_score(clf, X, Y2, cv=MultiOutputStratifiedKFold(2),
+                        error_score="raise",
+                        scoring=output_scorer("accuracy", "specis"))
+
+
+def test_non_numeric_feature_columns_are_named_with_the_recipe(penguins_small):
+    from skweight import WeightedMultiOutputClassifier
+
+    X_, Y_ = penguins_small
+    frame = X_.assign(island=Y_["island"], year=X_["body_mass_g"].astype(object))
+    clf = WeightedMultiOutputClassifier(**TINY)
+    match = (r"^X must hold numbers: the network reads every column as a number\. "
+             r"Got non-numeric column\(s\) \['island'\] instead\. Encode them first, "
+             r"e\.g\. make_pipeline\(make_column_transformer\(\(OneHotEncoder\(.*"
+             r"\['island'\]\), remainder='passthrough'\), estimator\)")
+    with pytest.raises(ValueError, match=match):
+        clf.fit(frame, Y_[["species", "sex"]])
+    assert not hasattr(clf, "model_")
+    # An object column of numbers (year) is read as numbers.
+    clf.fit(frame.drop(columns="island"), Y_[["species", "sex"]])
+    with pytest.raises(ValueError, match=r"non-numeric column\(s\) \['year'\]"):
+        clf.predict(frame.drop(columns="island").assign(year="y2007"))
+
+
+def test_fold_without_a_named_class_points_to_the_stratified_splitter(penguins):
+    # The trap of the issue: rows sorted by species, cv=3 with a 2-D y is
+    # unshuffled KFold, and the second fold trains without Chinstrap.
+    from sklearn.model_selection import cross_val_score
+
+    from skweight import WeightedMultiOutputClassifier
+
+    X_, Y_ = penguins
+    order = np.argsort(Y_["species"].to_numpy(), kind="stable")
+    clf = WeightedMultiOutputClassifier(
+        class_weight={"species": {"Chinstrap": 2.0}}, **TINY)
+    with pytest.raises(ValueError, match=r"class_weight for output 'species' must "
+                       r"name labels of y \['Adelie', 'Gentoo'\]\. Got label\(s\) "
+                       r"\['Chinstrap'\] instead, .*MultiOutputStratifiedKFold"):
+        cross_val_score(clf, X_.iloc[order], Y_.iloc[order], cv=3,
+                        error_score="raise")

@@ -36,9 +36,11 @@ def test_output_scorer_with_probabilities_and_callables(fitted):
 
 def test_output_scorer_bad_output(fitted):
     clf, X, Y = fitted
-    with pytest.raises(ValueError, match="output must be one of the output names"):
+    with pytest.raises(ValueError, match=r"its outputs are \['species', 'island', "
+                                         r"'sex'\] \(indices 0 to 2\)\. Got output "
+                                         r"'beak' instead\.$"):
         output_scorer("accuracy", "beak")(clf, X, Y)
-    with pytest.raises(ValueError, match=r"output index must be in \[-3, 2\]"):
+    with pytest.raises(ValueError, match=r"\(indices 0 to 2\)\. Got output 3 instead"):
         output_scorer("accuracy", 3)(clf, X, Y)
     with pytest.raises(TypeError, match="output must be an int index or a str"):
         output_scorer("accuracy", 1.5)

@@ -6,13 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 
 
-def quick_start():
+def section_code(title):
+    """The first Python block of the README section ``## title``."""
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Quick start", 1)[1]
+    section = readme.split(f"## {title}\n", 1)[1]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def quick_start():
+    return section_code("Quick start")
 
 
 def test_quick_start_runs_as_a_script_and_prints(tmp_path):
@@ -34,6 +41,35 @@ def test_quick_start_runs_as_a_script_and_prints(tmp_path):
     assert re.match(r"\{'Biscoe': [\d.]+, 'Dream': [\d.]+, 'Torgersen': [\d.]+\}$",
                     lines[3])
     assert lines[-1].startswith("island balanced accuracy: ")
+
+
+def test_categorical_features_recipe_runs_and_is_needed(capsys):
+    code = section_code("Categorical features")
+    assert "epochs=50" in code
+    namespace = {"__name__": "__main__"}
+    exec(compile(code.replace("epochs=50", "epochs=2"), "README", "exec"), namespace)
+    lines = capsys.readouterr().out.splitlines()
+    assert re.match(r"\[\['(Adelie|Chinstrap|Gentoo)' '(female|male)'\]", lines[0])
+    # Without the encoder, the error the README promises.
+    with pytest.raises(ValueError, match=r"non-numeric column\(s\) \['island'\]"):
+        namespace["model"][-1].fit(namespace["X"], namespace["Y"])
+
+
+def test_class_weight_check_needs_a_network_that_learnt():
+    # The README: with random_state=0, check_class_weight_classifiers fails
+    # at 1 epoch and passes at 3.
+    from sklearn.utils.estimator_checks import check_class_weight_classifiers
+
+    from skweight import WeightedMultiOutputClassifier
+
+    name = "WeightedMultiOutputClassifier"
+    with pytest.raises(AssertionError):
+        check_class_weight_classifiers(
+            name, WeightedMultiOutputClassifier(epochs=1, random_state=0))
+    check_class_weight_classifiers(
+        name, WeightedMultiOutputClassifier(epochs=3, random_state=0))
+    readme = (ROOT / "README.md").read_text()
+    assert "passes at 3, 5 and 10 epochs and\n  fails at 1" in readme
 
 
 def test_check_estimator_line_is_what_test_common_runs():

@@ -106,6 +106,18 @@ def test_confusion_matrix_display_per_output(fitted):
     np.testing.assert_allclose(again.displays_[2].confusion_matrix.sum(axis=1), 1)
 
 
+def test_many_outputs_wrap_into_rows_of_four():
+    # The movies demo's 7 genres once made one 2940 x 400 pixel row.
+    rng = np.random.default_rng(0)
+    Y = rng.integers(0, 2, size=(40, 7))
+    disp = PerOutputConfusionMatrixDisplay.from_predictions(Y, Y[::-1])
+    assert len(disp.axes_) == len(disp.figure_.axes) == 7
+    rows = sorted({round(ax.get_position().y0, 3) for ax in disp.axes_})
+    assert len(rows) == 2
+    width, height = disp.figure_.get_size_inches()
+    assert width == pytest.approx(4.2 * 4) and height == pytest.approx(8)
+
+
 def test_report_and_matrices_leave_out_missing_labels(fitted):
     # A missing label says nothing about its output: the report and the
     # matrices of that output are those of its labelled rows; the other

@@ -315,6 +315,29 @@ def test_bad_input_refused_before_training(penguins_small, monkeypatch, estimato
     assert not hasattr(search, "cv_results_")
 
 
+def test_scorer_of_an_unknown_output_refused_before_training(penguins_small,
+                                                            monkeypatch):
+    X, Y = penguins_small
+    epochs = []
+    original = keras.Model.fit
+
+    def recording_fit(self, *args, **kwargs):  # a spy: Keras still trains
+        epochs.append(kwargs.get("epochs"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", recording_fit)
+    search = WeightGridSearchCV(WeightedMultiOutputClassifier(**TINY),
+                                {"class_weight": [None]}, cv=CV2,
+                                scoring=per_output_scorers("accuracy", ["iland"]),
+                                refit=False)
+    with pytest.raises(ValueError, match=r"^output_scorer\('accuracy', 'iland'\) "
+                       r"scores an output the estimator does not have: its outputs "
+                       r"are \['species', 'island', 'sex'\] .*Did you mean "
+                       r"'island'\?$"):
+        search.fit(X, Y)
+    assert not any(epochs)
+
+
 def test_fold_without_a_class_is_refused(penguins_small):
     X, Y = penguins_small
     order = np.argsort(Y["species"].to_numpy(), kind="stable")

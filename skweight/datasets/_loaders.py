@@ -3,6 +3,11 @@
 The CSV files live in ``skweight/datasets/data`` and are read with
 :mod:`importlib.resources`, so the loaders work offline and from a zipped or
 installed package. See ``data/LICENSES.txt`` for sources and licences.
+
+The rows come in a fixed shuffled order (``numpy.random.default_rng(0)``'s
+permutation of the source's rows): the sources group their rows by class, and
+an unshuffled split (scikit-learn's ``cv=3`` with a 2-D y is a plain
+``KFold``) would then train folds without a class.
 """
 
 from importlib.resources import files
@@ -73,7 +78,8 @@ def load_penguins(
     """Load the Palmer penguins data (multi-output classification).
 
     333 adult penguins from the Palmer Archipelago, Antarctica (the 344 rows
-    of the original data minus the 11 with a missing value). The features are
+    of the original data minus the 11 with a missing value, in a fixed
+    shuffled order: the original groups them by species). The features are
     four body measurements; the three targets are ``species``, ``island`` and
     ``sex``, each an imbalanced classification problem.
 
@@ -191,7 +197,8 @@ def load_fair(
     classification targets are the rating of the marriage (1-5), the
     respondent's occupation (1-6) and whether she had any affair. The
     continuous ``affairs`` measure (time spent in affairs) is returned
-    separately as a regression target.
+    separately as a regression target. The rows come in a fixed shuffled
+    order (see the module's notes).
 
     ================  =========================================
     Samples           6366

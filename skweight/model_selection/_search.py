@@ -59,7 +59,11 @@ from skweight._targets import (
     split_target_columns,
 )
 from skweight._typing import CVLike, Features, Scoring, Targets
-from skweight._validation import resolve_loss_weights, seed_from_random_state
+from skweight._validation import (
+    check_numeric_features,
+    resolve_loss_weights,
+    seed_from_random_state,
+)
 from skweight._weights import (
     check_output_sample_weight,
     class_weights_for_output,
@@ -67,6 +71,7 @@ from skweight._weights import (
     resolve_class_weight,
 )
 from skweight.exceptions import NonFiniteLossError
+from skweight.metrics import _OutputScorer
 from skweight.model_selection._split import MultiOutputStratifiedKFold
 from skweight.model_selection._stacked import (
     BINARY,
@@ -604,6 +609,7 @@ n_outputs)
                 "WeightGridSearchCV.fit takes groups and sample_weight. Got other "
                 f"fit parameter(s) {unknown} instead."
             )
+        check_numeric_features(X)
         Xc = check_array(X, dtype=np.float32, accept_sparse=("csr", "csc", "coo"))
         if hasattr(Xc, "toarray"):
             Xc = Xc.toarray()
@@ -626,6 +632,11 @@ n_outputs)
         sample_weight = fit_params.get("sample_weight")
         names = groups[0]["outputs"].names
         check_output_sample_weight(sample_weight, len(Xc), len(names), names=names)
+        # scikit-learn wraps a dict of scorers in a _MultimetricScorer.
+        named = getattr(scorers, "_scorers", scorers)
+        for scorer in named.values() if isinstance(named, dict) else [named]:
+            if isinstance(scorer, _OutputScorer):  # before any training
+                scorer.output_index(names)
         for group in groups:
             if not group["dynamic"]:
                 self._plan_copies(group, candidates, splits, Xc, sample_weight)

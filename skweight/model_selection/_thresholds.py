@@ -181,14 +181,14 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
 
     Examples
     --------
-    >>> from sklearn.model_selection import KFold
     >>> from skweight import WeightedMultiOutputClassifier
     >>> from skweight.datasets import load_penguins
-    >>> from skweight.model_selection import MultiOutputTunedThresholdClassifierCV
+    >>> from skweight.model_selection import (
+    ...     MultiOutputStratifiedKFold, MultiOutputTunedThresholdClassifierCV)
     >>> X, Y = load_penguins(return_X_y=True)
     >>> tuned = MultiOutputTunedThresholdClassifierCV(
     ...     WeightedMultiOutputClassifier(epochs=3, random_state=0),
-    ...     cv=KFold(2, shuffle=True, random_state=0),
+    ...     cv=MultiOutputStratifiedKFold(2, shuffle=True, random_state=0),
     ... ).fit(X, Y)
     >>> [t is None for t in tuned.thresholds_]  # species, island: multiclass
     [True, True, False]
