@@ -175,7 +175,9 @@ class _WeightedTrainer(keras.Model):
     def graph_loop_twin(self):
         """A trainer of the same kind on a clone of the network, compiled
         alike: the compiled loop trains it in this trainer's stead."""
-        network = keras.models.clone_model(self._network)
+        from skweight import _trainer
+
+        network = _trainer.clone_network(self._network)
         twin = type(self)(network.inputs, network.outputs,
                           learn_log_variance=self.loss_weighting.learn_log_variance,
                           name=self.name)
@@ -343,17 +345,23 @@ class _WeightingCallback(keras.callbacks.Callback):
         self.loss_keys = loss_keys
         self.rows = rows
 
+    def _weighting(self):
+        # The weights of the model in training: the trainer, or the twin that
+        # Keras' fit trains in its stead on JAX and PyTorch (_trainer.keras_fit).
+        weighting = getattr(self.model, "loss_weighting", None)
+        return weighting if weighting is not None else self.trainer.loss_weighting
+
     def graph_loop_syncs(self):
         """The variables it reads or writes between epochs: the weights'."""
-        return list(self.trainer.loss_weighting.variables)
+        return list(self._weighting().variables)
 
     def on_train_begin(self, logs=None):
         multipliers = self.rule.start(len(self.base))
-        self.trainer.loss_weighting.reset(self.base, multipliers)
+        self._weighting().reset(self.base, multipliers)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        state = self.trainer.loss_weighting
+        state = self._weighting()
         self.rows.append(state.current())
         losses = [logs[key] for key in self.loss_keys]
         val_keys = [f"val_{key}" for key in self.loss_keys]

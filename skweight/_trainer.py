@@ -551,6 +551,15 @@ class _TwinStandardize(keras.layers.Layer):
         )
 
 
+def clone_network(model):
+    """A clone of ``model`` for a twin: on JAX and PyTorch its standardisation
+    in variables (:class:`_TwinStandardize`); on TensorFlow as it is (the
+    compiled loop holds the constants in variables itself)."""
+    if keras.backend.backend() == "tensorflow":
+        return keras.models.clone_model(model)
+    return keras.models.clone_model(model, clone_function=_twin_layer)
+
+
 def _twin_layer(layer):
     """``clone_model``'s clone of ``layer`` for a Keras-fit twin."""
     if isinstance(layer, keras.layers.Normalization) and layer.input_mean is not None:
@@ -629,8 +638,12 @@ def _keras_runner_for(model, key_data):
                 _cache.move_to_end(key)
         if runner is None:
             try:
-                twin = keras.models.clone_model(model, clone_function=_twin_layer)
-                twin.compile_from_config(model.get_compile_config())
+                make_twin = getattr(model, "graph_loop_twin", None)
+                if make_twin is not None:
+                    twin = make_twin()
+                else:
+                    twin = clone_network(model)
+                    twin.compile_from_config(model.get_compile_config())
             except (TypeError, ValueError, KeyError, NotImplementedError):
                 twin = None
             if twin is not None:

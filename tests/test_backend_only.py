@@ -114,14 +114,14 @@ def test_every_estimator_fits_predicts_and_pickles_without_tensorflow(backend):
 _CACHED_TWIN = """
 import json, sys
 import numpy as np
-from skweight import WeightedMultiOutputClassifier, _trainer
+from skweight import DynamicWeightClassifier, WeightedMultiOutputClassifier, _trainer
 from skweight.datasets import load_penguins
 
 X, Y = load_penguins(return_X_y=True)
 
-def fit(Xs, Ys):
-    est = WeightedMultiOutputClassifier(
-        epochs=3, batch_size=50, random_state=0, model__hidden_layer_sizes=(8,))
+def fit(Xs, Ys, make=WeightedMultiOutputClassifier, **params):
+    est = make(epochs=3, batch_size=50, random_state=0,
+               model__hidden_layer_sizes=(8,), **params)
     return est.fit(Xs, Ys)
 
 halves = [(X.iloc[i::2], Y.iloc[i::2]) for i in (0, 1)]
@@ -133,7 +133,17 @@ same_twin = ([r for key, r in _trainer._cache.items() if key[0] == "keras-fit"]
              == runners and runners[0].twin.train_function is train_function)
 _trainer._cache.clear()
 fresh = fit(*halves[1])
+dwa = dict(make=DynamicWeightClassifier, weighting="dwa")
+fit(*halves[0], **dwa)
+dynamic_reused = fit(*halves[1], **dwa)
+dynamic_runners = sum(key[1] == "_WeightedTrainer" for key in _trainer._cache)
+_trainer._cache.clear()
+dynamic_fresh = fit(*halves[1], **dwa)
 print(json.dumps({
+    "dynamic_runners": dynamic_runners,
+    "dynamic_same": dynamic_reused.history_ == dynamic_fresh.history_
+    and dynamic_reused.loss_weights_history_.tolist()
+    == dynamic_fresh.loss_weights_history_.tolist(),
     "runners": len(runners), "same_twin": same_twin,
     "same_history": reused.history_ == fresh.history_,
     "proba_gap": max(float(np.abs(a - b).max()) for a, b in zip(
@@ -158,6 +168,8 @@ def test_a_second_fit_of_one_shape_trains_on_the_cached_twin(backend):
     assert report["runners"] == 1 and report["same_twin"], report
     assert report["same_history"], report
     assert report["proba_gap"] < 1e-6, report
+    # Dynamic weighting too: its trainer has a twin of its own.
+    assert report["dynamic_runners"] == 1 and report["dynamic_same"], report
     assert report["tensorflow_modules"] == []
 
 
