@@ -268,10 +268,18 @@ class StackedNetwork:
                 epochs=epochs,
                 shuffle=False, verbose=0,  # the pipeline shuffles
             )
-        else:
-            history = self.model.fit(X, ys, batch_size=batch_size, epochs=epochs,
-                                     shuffle=shuffle, verbose=0)
-        return history.history
+            return history.history
+        # JAX, PyTorch: Keras' fit on a twin cached per shape (no new
+        # compilation), batches in an order drawn from the seed alone.
+        X = np.asarray(X, dtype="float32")
+        y = ys if len(ys) > 1 else ys[0]
+        if seed is None:
+            seed = int(np.random.randint(np.iinfo(np.int32).max))
+        batches = _backend.SeededBatches(X, y, None, batch_size=batch_size,
+                                         shuffle=shuffle, seed=seed)
+        return _trainer.keras_fit(self.model, batches, key_data=(X, y, None),
+                                  callbacks=[batches.callback()], epochs=epochs,
+                                  verbose=0)
 
     def forward(self, X):
         """Outputs of every copy: a list with one (n_samples, K, width) array."""
