@@ -272,6 +272,40 @@ def test_sample_weight_routed_and_pickled(penguins_small):
     assert restored.cv_results_["params"] == search.cv_results_["params"]
 
 
+def _spy_on_training(monkeypatch):
+    """The epochs of every training that starts: Keras' fit and skweight's
+    own loops (the graph loop, Keras' fit on a cached twin). Spies: they
+    still train."""
+    epochs = []
+
+    def spy(owner, name):
+        original = getattr(owner, name)
+
+        def recording(*args, **kwargs):
+            epochs.append(kwargs.get("epochs"))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, recording)
+
+    spy(_trainer, "fit")
+    spy(_trainer, "keras_fit")
+    original_fit = keras.Model.fit
+    monkeypatch.setattr(keras.Model, "fit", lambda self, *args, **kwargs: (
+        epochs.append(kwargs.get("epochs")) or original_fit(self, *args, **kwargs)))
+    return epochs
+
+
+def test_the_training_spy_sees_a_search_train(penguins_small, monkeypatch):
+    """The spy of the refusal tests below sees the stacked network train (it
+    trains in skweight's loop, not through keras.Model.fit)."""
+    X, Y = penguins_small
+    epochs = _spy_on_training(monkeypatch)
+    WeightGridSearchCV(WeightedMultiOutputClassifier(epochs=2, **TINY),
+                       {"class_weight": [None, "balanced"]}, cv=CV2,
+                       refit=False).fit(X, Y)
+    assert 2 in epochs
+
+
 @pytest.mark.parametrize(
     "estimator, grid, error, match",
     [
@@ -300,14 +334,7 @@ def test_bad_input_refused_before_training(penguins_small, monkeypatch, estimato
     X, Y = penguins_small
     if estimator is GridSearchCV:
         estimator = GridSearchCV(WeightedMultiOutputClassifier(), {})
-    epochs = []
-    original = keras.Model.fit
-
-    def recording_fit(self, *args, **kwargs):  # a spy: Keras still trains
-        epochs.append(kwargs.get("epochs"))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(keras.Model, "fit", recording_fit)
+    epochs = _spy_on_training(monkeypatch)
     search = WeightGridSearchCV(estimator, grid, cv=CV2)
     with pytest.raises(error, match=match):
         search.fit(X, Y)
@@ -318,14 +345,7 @@ def test_bad_input_refused_before_training(penguins_small, monkeypatch, estimato
 def test_scorer_of_an_unknown_output_refused_before_training(penguins_small,
                                                             monkeypatch):
     X, Y = penguins_small
-    epochs = []
-    original = keras.Model.fit
-
-    def recording_fit(self, *args, **kwargs):  # a spy: Keras still trains
-        epochs.append(kwargs.get("epochs"))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(keras.Model, "fit", recording_fit)
+    epochs = _spy_on_training(monkeypatch)
     search = WeightGridSearchCV(WeightedMultiOutputClassifier(**TINY),
                                 {"class_weight": [None]}, cv=CV2,
                                 scoring=per_output_scorers("accuracy", ["iland"]),
