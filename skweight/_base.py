@@ -460,10 +460,12 @@ class BaseWeightedEstimator(SkweightWrapper):
         # The structure of loss is checked now, its entries at compile time. A
         # user model's output names are known once it is built: a dict loss
         # naming them is checked then.
-        if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
+        loss_known = (not isinstance(self.loss, Mapping)
+                      or self._uses_builtin_network())
+        if loss_known:
             per_output(self.loss, names, param="loss", aliases=layers)
         outputs, codes, labels = self._encode_targets(targets, layers)
-        if not isinstance(self.loss, Mapping) or self._uses_builtin_network():
+        if loss_known:
             # Heads and target encodings follow the loss (one rule, in
             # OutputSet); a user model's is checked again once built.
             outputs.fit_losses(self.loss, layers)

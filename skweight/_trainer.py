@@ -627,32 +627,14 @@ def _keras_runner_for(model, key_data):
     """The cached Keras-fit twin of ``model`` (locked), or None."""
     x, y, sample_weight = key_data
     key = _cache_key(model, (x, _as_tuple(y), _as_tuple(sample_weight)))
-    runner = None
-    if key is not None:
-        key = ("keras-fit", *key)
-        with _cache_lock:
-            runner = _cache.get(key)
-            if runner is not None and not runner.lock.acquire(blocking=False):
-                runner = None  # busy in another thread's fit
-            elif runner is not None:
-                _cache.move_to_end(key)
-        if runner is None:
-            try:
-                make_twin = getattr(model, "graph_loop_twin", None)
-                if make_twin is not None:
-                    twin = make_twin()
-                else:
-                    twin = clone_network(model)
-                    twin.compile_from_config(model.get_compile_config())
-            except (TypeError, ValueError, KeyError, NotImplementedError):
-                twin = None
-            if twin is not None:
-                runner = _KerasRunner(twin)
-                runner.lock.acquire()
-                with _cache_lock:
-                    _cache[key] = runner
-                    while len(_cache) > _CACHE_SIZE:
-                        _cache.popitem(last=False)
+    if key is None:
+        return None
+    key = ("keras-fit", *key)
+    runner, _ = _take_cached(key)
+    if runner is None:
+        twin = _make_twin(model)
+        if twin is not None:
+            runner = _remember(key, _KerasRunner(twin))
     return runner
 
 
@@ -672,34 +654,56 @@ def _prebuild(model, key_data):
         model.optimizer.build(model.trainable_variables)
 
 
-def _runner_for(model, data):
-    key = _cache_key(model, data)
-    if key is not None:
-        with _cache_lock:
-            runner = _cache.get(key)
-            # A twin busy in another thread's fit is not shared.
-            if runner is not None and runner.lock.acquire(blocking=False):
-                _cache.move_to_end(key)
-                return runner
-    twin = None
-    if key is not None and runner is None:
-        try:
-            make_twin = getattr(model, "graph_loop_twin", None)
-            if make_twin is not None:
-                twin = make_twin()
-            else:
-                twin = keras.models.clone_model(model)
-                twin.compile_from_config(model.get_compile_config())
-        except (TypeError, ValueError, KeyError, NotImplementedError):
-            twin = None  # a configuration that does not round-trip
-    if twin is None:
-        runner = _Runner(model, data, private=False)
-        runner.lock.acquire()
-        return runner
-    runner = _Runner(twin, data, private=True)
+def _take_cached(key):
+    """``(runner, busy)``: the runner cached under ``key``, locked for this fit
+    (None when there is none, or it is busy in another thread's fit)."""
+    with _cache_lock:
+        runner = _cache.get(key)
+        if runner is None:
+            return None, False
+        if not runner.lock.acquire(blocking=False):
+            return None, True
+        _cache.move_to_end(key)
+        return runner, False
+
+
+def _make_twin(model):
+    """A compiled twin of ``model``: its own (``graph_loop_twin``) or a clone
+    (:func:`clone_network`) compiled alike; None when its configuration does
+    not round-trip."""
+    try:
+        make_twin = getattr(model, "graph_loop_twin", None)
+        if make_twin is not None:
+            return make_twin()
+        twin = clone_network(model)
+        twin.compile_from_config(model.get_compile_config())
+        return twin
+    except (TypeError, ValueError, KeyError, NotImplementedError):
+        return None
+
+
+def _remember(key, runner):
+    """Cache ``runner`` under ``key``, locked for this fit."""
     runner.lock.acquire()
     with _cache_lock:
         _cache[key] = runner
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return runner
+
+
+def _runner_for(model, data):
+    key = _cache_key(model, data)
+    twin = None
+    if key is not None:
+        runner, busy = _take_cached(key)
+        if runner is not None:
+            return runner
+        # A twin busy in another thread's fit is not shared.
+        if not busy:
+            twin = _make_twin(model)
+    if twin is None:
+        runner = _Runner(model, data, private=False)
+        runner.lock.acquire()
+        return runner
+    return _remember(key, _Runner(twin, data, private=True))
