@@ -91,22 +91,26 @@ def test_warm_start_continues_like_keras(monkeypatch, penguins_small):
     _assert_same_fit(ours, theirs)
 
 
+def _second_fit_and_fresh_fit(make, X, Y):
+    """``(reused, fresh)``: a fit on half the rows after a fit on the other
+    half (asserting it traced nothing new), and the same fit in an empty
+    cache."""
+    halves = [(X.iloc[i::2], Y.iloc[i::2]) for i in (0, 1)]
+    _trainer._cache.clear()
+    make().fit(*halves[0])
+    (runner,) = _trainer._cache.values()
+    reused = make().fit(*halves[1])
+    assert runner._run.experimental_get_tracing_count() == 1
+    _trainer._cache.clear()
+    return reused, make().fit(*halves[1])
+
+
 def test_traced_once_for_folds_of_one_architecture(penguins):
     """Fits on other rows reuse the traced loop and give what a fresh one gives
     (the standardisation constants are the new data's)."""
     X, Y = penguins
-    halves = [(X.iloc[i::2], Y.iloc[i::2]) for i in (0, 1)]
-
-    def fit(Xs, Ys):
-        return WeightedMultiOutputClassifier(epochs=2, **SMALL).fit(Xs, Ys)
-
-    _trainer._cache.clear()
-    fit(*halves[0])
-    (runner,) = _trainer._cache.values()
-    reused = fit(*halves[1])
-    assert runner._run.experimental_get_tracing_count() == 1
-    _trainer._cache.clear()
-    fresh = fit(*halves[1])
+    reused, fresh = _second_fit_and_fresh_fit(
+        lambda: WeightedMultiOutputClassifier(epochs=2, **SMALL), X, Y)
     assert reused.history_ == fresh.history_
     for a, b in zip(reused.predict_proba(X), fresh.predict_proba(X), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -237,18 +241,8 @@ def test_dynamic_fits_of_one_architecture_trace_once(penguins, rule):
     """A second dynamic fit of the same shape trains on the cached twin (no
     new trace) and gives what a fresh trace gives."""
     X, Y = penguins
-    halves = [(X.iloc[i::2], Y.iloc[i::2]) for i in (0, 1)]
-
-    def fit(Xs, Ys):
-        return DynamicWeightClassifier(weighting=rule, epochs=3, **SMALL).fit(Xs, Ys)
-
-    _trainer._cache.clear()
-    fit(*halves[0])
-    (runner,) = _trainer._cache.values()
-    reused = fit(*halves[1])
-    assert runner._run.experimental_get_tracing_count() == 1
-    _trainer._cache.clear()
-    fresh = fit(*halves[1])
+    reused, fresh = _second_fit_and_fresh_fit(
+        lambda: DynamicWeightClassifier(weighting=rule, epochs=3, **SMALL), X, Y)
     for key in fresh.history_:
         np.testing.assert_allclose(reused.history_[key], fresh.history_[key],
                                    rtol=1e-6, err_msg=key)
