@@ -50,6 +50,12 @@ from skweight import (
 )
 from skweight._build import build_model, compile_kwargs, scikeras_compile_kwargs
 from skweight._callbacks import StopOnNonFiniteLoss
+from skweight._early_stopping import (
+    BestEpochs,
+    check_clonable,
+    take_rows,
+    validation_rows,
+)
 from skweight._model_state import check_warm_start, fit_optimizer_params
 from skweight._network import build_default_network
 from skweight._outputs import OutputsEncoder
@@ -428,6 +434,9 @@ class BaseWeightedEstimator(SkweightWrapper):
         check_parameter("random_state", self.random_state)
         check_parameter("loss", self.loss)
         check_parameter("missing_labels", self.missing_labels)
+        for name in ("early_stopping", "validation_fraction", "n_iter_no_change",
+                     "tol", "scoring"):
+            check_parameter(name, getattr(self, name))
 
     def _prepare(self, X, y, sample_weight, partial=None):
         """Validate everything and compute the new fitted state (no training).
@@ -551,7 +560,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         meta = {**state, **_feature_moments(self, inputs, X)}
         with seeded(seed):
             model, plan, logs = self._train_transaction(
-                prepared, meta, warm, fit_kwargs, seed, inputs, custom_targets)
+                prepared, meta, warm, fit_kwargs, seed, inputs, custom_targets,
+                early_stopping=self.early_stopping and not partial)
         history = defaultdict(list)
         if warm:
             for key, values in self.history_.items():
@@ -613,9 +623,10 @@ class BaseWeightedEstimator(SkweightWrapper):
         return OutputsEncoder()
 
     def _train_transaction(self, prepared, meta, warm, fit_kwargs, seed, inputs,
-                           custom_targets=None):
+                           custom_targets=None, early_stopping=False):
         """Build (or keep) the network and train its plan on ``inputs`` (``X``
-        through the feature encoder); a failure puts back every variable a
+        through the feature encoder; ``early_stopping``: hold out rows and
+        watch each output on them); a failure puts back every variable a
         warm fit trains. ``(model, plan, logs)``."""
         X, codes, weights, loss_weights, state = prepared
         outputs = state["_outputs_"]
@@ -623,8 +634,15 @@ class BaseWeightedEstimator(SkweightWrapper):
         compiled_by_user = not warm and model.compiled
         outputs.bind(model, self.loss)
         saved = training_variables(model) if warm else []
-        args = _fit_args(self.get_params(), len(X), fit_kwargs)
-        n_train = len(X) - int(len(X) * args.get("validation_split", 0.0))
+        watch = None
+        # partial_fit trains one epoch on all its rows: no early stopping (as
+        # scikit-learn's MLPClassifier.partial_fit); initialize() none at all.
+        if early_stopping and fit_kwargs.get("epochs") != 0:
+            watch, inputs, codes, weights = self._hold_out(
+                model, state, inputs, codes, weights, custom_targets, seed)
+        n_rows = _n_rows(inputs)
+        args = _fit_args(self.get_params(), n_rows, fit_kwargs)
+        n_train = n_rows - int(n_rows * args.get("validation_split", 0.0))
         plan = self._training_plan(model, meta, loss_weights,
                                    -(-n_train // args["batch_size"]))
         if warm:
@@ -638,7 +656,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         # StopOnNonFiniteLoss first, so that no later callback sees a
         # diverged epoch.
         callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
-                     *self._fit_callbacks, *plan.callbacks]
+                     *self._fit_callbacks, *plan.callbacks,
+                     *([] if watch is None else [watch])]
         targets = (outputs.keras_targets(model, codes) if custom_targets is None
                    else custom_targets)
         try:
@@ -646,6 +665,10 @@ class BaseWeightedEstimator(SkweightWrapper):
                 plan.trainer, inputs, targets, outputs.keras_weights(weights),
                 callbacks, args, initial_epoch, seed,
             )
+            if watch is not None:
+                best, curves = watch.result(outputs.names, initial_epoch)
+                state.update(best)
+                logs = {**logs, **curves}
         except BaseException:
             for v, value in zip(saved, snapshot, strict=True):
                 v.assign(value)
@@ -659,6 +682,29 @@ class BaseWeightedEstimator(SkweightWrapper):
                         callback.set_model(model)
         return model, plan, logs
 
+    def _hold_out(self, model, state, inputs, codes, weights, custom_targets,
+                  seed):
+        """Hold out ``validation_fraction`` of the rows for early stopping:
+        ``(callback, train inputs, train codes, train weights)``."""
+        outputs = state["_outputs_"]
+        if custom_targets is not None:
+            raise ValueError(
+                "early_stopping=True scores each output from skweight's own target "
+                "encoding; a custom target_encoder hides it. Use early_stopping="
+                "False, or Keras' EarlyStopping callback, with this encoder."
+            )
+        if len(outputs) > 1 or outputs.packed:
+            check_clonable(model)
+        train, val = validation_rows(codes, weights, outputs,
+                                     self.validation_fraction, seed)
+        watch = BestEpochs(
+            model, outputs, take_rows(inputs, val), take_rows(codes, val),
+            take_rows(weights, val), self.scoring, self.tol, self.n_iter_no_change,
+            input_shape=None if state["_structured_input"] else _input_shape(state),
+        )
+        return (watch, take_rows(inputs, train), take_rows(codes, train),
+                take_rows(weights, train))
+
     def _commit(self, state, model, history):
         """Install the new fitted state at once (after training succeeded)."""
         # Everything that can fail comes before the first assignment.
@@ -666,7 +712,9 @@ class BaseWeightedEstimator(SkweightWrapper):
                    else _backend.make_forward(model, _input_shape(state)))
         if isinstance(state["target_encoder_"], OutputsEncoder):
             state["target_encoder_"].bind(state["_outputs_"])
-        self.__dict__.pop("feature_names_in_", None)
+        for name in ("feature_names_in_", "best_epoch_", "best_validation_score_",
+                     "_snapshots"):
+            self.__dict__.pop(name, None)
         self.__dict__.update(state)
         self.model_ = model
         self.history_ = history

@@ -135,6 +135,30 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
     random_state : None, int, RandomState or Generator, default=None
         Seed of weight initialisation and shuffling; the same seed gives the
         same model.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows (stratified on
+        every output's classes), watch each output on its own score there
+        after every epoch, predict each output from the network at its own
+        best epoch, and stop when no output has improved by more than ``tol``
+        for ``n_iter_no_change`` epochs (``epochs`` is then the most).
+        ``model_`` holds the latest of the outputs' best states; the others
+        are kept beside it (one copy of the weights per distinct best epoch,
+        one forward pass each in ``predict``). ``partial_fit`` ignores it, as
+        scikit-learn's ``MLPClassifier`` does. See ``docs/quality.md``.
+    validation_fraction : float in (0, 1), default=0.1
+        The share of the training rows held out when ``early_stopping``.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of any output before training stops.
+    tol : float, default=1e-4
+        The least improvement of an output's score that counts.
+    scoring : "loss", str, callable or dict, default="loss"
+        Each output's validation score (higher is better): ``"loss"``, minus
+        its weighted loss (cross-entropy with its class and sample weights;
+        squared error of a regression output); a scikit-learn scorer name
+        (``"balanced_accuracy"``, ``"f1_macro"``, ...) or callable
+        ``scorer(estimator, X, y)``, applied to each classification output
+        on its labelled held-out rows; or ``{output_name: one of those}``
+        (outputs not named use ``"loss"``).
     **kwargs
         Routed parameters (``model__*``, ``fit__*``, ``compile__*``,
         ``predict__*``, ``optimizer__*``, ...), as in scikeras.
@@ -152,6 +176,12 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         output of a multi-output model. With the packed multilabel layout these
         per-label entries come from a metric that logs each label's
         ``mean_n(w_nk * bce_nk)``, the value a separate head would log.
+    best_epoch_ : ndarray of shape (n_outputs,)
+        With ``early_stopping``: the epoch (counted as in ``history_``, from
+        1) whose network predicts each output.
+    best_validation_score_ : ndarray of shape (n_outputs,)
+        With ``early_stopping``: each output's score at its best epoch;
+        ``history_["<output>_validation_score"]`` holds its curve.
     classes_ : ndarray or list of ndarray
         The classes of each output (a list for two-dimensional ``y``).
     n_classes_ : int or list of int
@@ -207,6 +237,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         epochs: int = 100,
         warm_start: bool = False,
         random_state: RandomStateLike = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        scoring: Any = "loss",
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -229,6 +264,11 @@ class WeightedMultiOutputClassifier(ClassifierMixin, BaseWeightedEstimator):
         self.class_weight = class_weight
         self.loss_weights = loss_weights
         self.missing_labels = missing_labels
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.scoring = scoring
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -427,7 +427,8 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
         each output's labelled count. An output with no label left is refused.
     optimizer, loss, metrics, batch_size, validation_batch_size, verbose, \
 callbacks, validation_split, shuffle, run_eagerly, epochs, warm_start, \
-random_state : see WeightedMultiOutputClassifier
+random_state, early_stopping, validation_fraction, n_iter_no_change, tol, \
+scoring : see WeightedMultiOutputClassifier
         As in :class:`~skweight.WeightedMultiOutputClassifier`.
     **kwargs
         Routed parameters (``model__*``, ``fit__*``, ``weighting__*``, ...), as
@@ -445,7 +446,8 @@ random_state : see WeightedMultiOutputClassifier
     weighting_ : skweight.weighting.WeightingRule
         The rule object used in the last ``fit``, with its state
         (``losses_``: the epoch-mean unweighted training losses it saw).
-    model_, history_, classes_, n_outputs_, output_names_, class_weight_, ...
+    model_, history_, classes_, n_outputs_, output_names_, class_weight_, \
+best_epoch_, best_validation_score_, ...
         As in :class:`~skweight.WeightedMultiOutputClassifier`.
 
     Examples
@@ -485,6 +487,11 @@ random_state : see WeightedMultiOutputClassifier
         epochs: int = 100,
         warm_start: bool = False,
         random_state: RandomStateLike = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        scoring: Any = "loss",
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -505,6 +512,11 @@ random_state : see WeightedMultiOutputClassifier
             epochs=epochs,
             warm_start=warm_start,
             random_state=random_state,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            scoring=scoring,
             **kwargs,
         )
         self.weighting = weighting

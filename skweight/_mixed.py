@@ -156,7 +156,8 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         keep their default. A single loss applies to every output, as in Keras.
     metrics, batch_size, validation_batch_size, verbose, callbacks, \
 validation_split, shuffle, run_eagerly, epochs, warm_start, \
-random_state : see WeightedMultiOutputClassifier
+random_state, early_stopping, validation_fraction, n_iter_no_change, tol, \
+scoring : see WeightedMultiOutputClassifier
         As in :class:`WeightedMultiOutputClassifier`.
     **kwargs
         Routed parameters (``model__*``, ``optimizer__*``, ``fit__*``, ...), as
@@ -180,7 +181,7 @@ random_state : see WeightedMultiOutputClassifier
         Standard deviation of each regression target (1 where it is 0; NaN for
         classification outputs).
     model_, history_, n_outputs_, output_names_, output_layer_names_, \
-n_features_in_, feature_names_in_
+n_features_in_, feature_names_in_, best_epoch_, best_validation_score_
         As in :class:`WeightedMultiOutputClassifier`; ``history_`` holds
         ``"<output layer name>_loss"`` for every output.
 
@@ -228,6 +229,11 @@ n_features_in_, feature_names_in_
         epochs: int = 100,
         warm_start: bool = False,
         random_state: RandomStateLike = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        scoring: Any = "loss",
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -250,6 +256,11 @@ n_features_in_, feature_names_in_
         self.class_weight = class_weight
         self.loss_weights = loss_weights
         self.missing_labels = missing_labels
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.scoring = scoring
         self.output_types = output_types
 
     def __sklearn_tags__(self):

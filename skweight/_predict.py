@@ -44,14 +44,22 @@ def raw_outputs(estimator, X, kwargs):
     if encoder is not None:
         X = encoder.transform(X)
     args, callbacks = _keras_predict_args(estimator, n_samples, kwargs)
-    if args is None and estimator._forward_cache is None:
-        args = {"verbose": 0}  # a model of several inputs: Keras feeds it
-    if args is None:
-        raw = estimator._forward_cache(X)
-    else:
-        raw = _backend.as_list(estimator.model_.predict(X, callbacks=callbacks,
-                                                        **args))
-    return estimator._outputs_.split(raw)
+    def predict(model, forward):
+        if args is None and forward is not None:
+            return estimator._outputs_.split(forward(X))
+        return estimator._outputs_.split(_backend.as_list(model.predict(
+            X, callbacks=callbacks, **(args or {"verbose": 0}))))
+
+    raw = predict(estimator.model_, estimator._forward_cache)
+    snapshots = getattr(estimator, "_snapshots", None)
+    if snapshots:
+        # early_stopping: each output from the network at its own best epoch.
+        networks = snapshots.networks(
+            estimator.model_, None if estimator._forward_cache is None
+            else tuple(getattr(estimator, "_input_shape", None)
+                       or estimator.X_shape_[1:]))
+        raw = snapshots.combine(raw, lambda j: predict(*networks[j]))
+    return raw
 
 
 def _keras_predict_args(estimator, n_samples, kwargs):

@@ -610,6 +610,9 @@ def keras_fit(model, data, *, key_data, callbacks, **fit_args):
     try:
         runner.load(model)
         _prebuild(runner.twin, key_data)
+        if any(getattr(cb, "reads_network", False) for cb in callbacks):
+            # A callback reads the network between epochs: keep it current.
+            callbacks = [_StoreEachEpoch(runner, model), *callbacks]
         try:
             history = runner.twin.fit(data, callbacks=callbacks, **fit_args).history
         finally:
@@ -621,6 +624,18 @@ def keras_fit(model, data, *, key_data, callbacks, **fit_args):
         return history
     finally:
         runner.lock.release()
+
+
+class _StoreEachEpoch(keras.callbacks.Callback):
+    """Copy a Keras-fit twin's state into the network after every epoch."""
+
+    def __init__(self, runner, network):
+        super().__init__()
+        self.runner = runner
+        self.network = network
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.runner.store(self.network)
 
 
 def _keras_runner_for(model, key_data):

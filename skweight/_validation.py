@@ -20,6 +20,7 @@ import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from sklearn.metrics import get_scorer_names
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
@@ -159,6 +160,64 @@ def _check_missing_labels(value, name):
         )
 
 
+LOSS_SCORING = "loss"
+
+
+def _check_scoring(value, name="scoring"):
+    """``"loss"``, a scikit-learn scorer name, a callable scorer, or a dict
+    ``{output_name: one of those}``."""
+    if isinstance(value, Mapping):
+        for entry in value.values():
+            _check_one_scoring(entry, name)
+        return
+    _check_one_scoring(value, name)
+
+
+def _check_one_scoring(value, name):
+    if callable(value):
+        return
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be 'loss', a scikit-learn scorer name, a callable "
+            "scorer(estimator, X, y) or a dict {output_name: one of those}. Got "
+            f"{describe(value)} instead."
+        )
+    if value != LOSS_SCORING and value not in get_scorer_names():
+        raise ValueError(
+            f"{name} must be 'loss' or a scikit-learn scorer name (see "
+            f"sklearn.metrics.get_scorer_names()). Got {value!r} instead."
+            + did_you_mean(value, [LOSS_SCORING, *get_scorer_names()])
+        )
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool. Got {describe(value)} instead.")
+
+
+def _check_validation_fraction(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        0.0 < value < 1.0
+    ):
+        raise ValueError(
+            f"{name} must be a float in (0, 1). Got {describe(value)} instead."
+        )
+
+
+def _check_n_iter_no_change(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int. Got {describe(value)} instead.")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1. Got {value!r} instead.")
+
+
+def _check_tol(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a float. Got {describe(value)} instead.")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite float >= 0. Got {value!r} instead.")
+
+
 # One checker per plain parameter; the per-output ones (class_weight,
 # loss_weights, loss entries) are checked against the outputs of y by
 # ``per_output`` and their own resolvers.
@@ -170,6 +229,11 @@ PARAMETER_CONSTRAINTS = {
     "random_state": check_random_state_param,
     "loss": _check_loss,
     "missing_labels": _check_missing_labels,
+    "early_stopping": _check_bool,
+    "validation_fraction": _check_validation_fraction,
+    "n_iter_no_change": _check_n_iter_no_change,
+    "tol": _check_tol,
+    "scoring": _check_scoring,
 }
 
 

@@ -208,3 +208,49 @@ def test_a_missing_jax_names_its_extra():
     kind, message = run.stdout.split("\n", 1)
     assert kind == "ModuleNotFoundError jax"
     assert 'pip install "skweight[jax]"' in message
+
+
+_EARLY_STOPPING = """
+import json, pickle
+import numpy as np
+from skweight import WeightedMultiOutputClassifier
+from skweight._early_stopping import validation_rows
+from skweight.datasets import load_penguins
+
+X, Y = load_penguins(return_X_y=True)
+est = WeightedMultiOutputClassifier(
+    epochs=60, early_stopping=True, n_iter_no_change=4, random_state=0,
+    optimizer__learning_rate=0.03, model__hidden_layer_sizes=(16,)).fit(X, Y)
+codes = [np.searchsorted(o.classes, np.asarray(Y[n]))
+         for o, n in zip(est._outputs_.outputs, est.output_names_)]
+_, val = validation_rows(codes, None, est._outputs_, 0.1, 0)
+proba = est.predict_proba(X.iloc[val])
+gaps = []
+for k, name in enumerate(est.output_names_):
+    c = codes[k][val]
+    loss = float(np.mean(-np.log(np.clip(proba[k][np.arange(len(c)), c], 1e-7, 1))))
+    gaps.append(abs(-loss - float(est.best_validation_score_[k])))
+back = pickle.loads(pickle.dumps(est))
+print(json.dumps({
+    "best_epoch": est.best_epoch_.tolist(), "epochs": len(est.history_["loss"]),
+    "gap": max(gaps),
+    "pickle_gap": max(float(np.abs(a - b).max()) for a, b in zip(
+        back.predict_proba(X), est.predict_proba(X))),
+}))
+"""
+
+
+@pytest.mark.parametrize("backend", [
+    pytest.param(b, marks=pytest.mark.skipif(
+        b not in OTHER_BACKENDS, reason=f"{b} is an extra: pip install '.[{b}]'"))
+    for b in ("jax", "torch")])
+def test_early_stopping_predicts_each_output_from_its_best_epoch(backend):
+    """On the Keras-fit twins, the network is kept current between epochs
+    for early stopping: each output's prediction scores, on the held-out
+    rows, what its best epoch scored."""
+    run = _run(_EARLY_STOPPING, backend)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["epochs"] == max(report["best_epoch"]) + 4, report
+    assert len(set(report["best_epoch"])) > 1, report
+    assert report["gap"] < 1e-5 and report["pickle_gap"] < 1e-6, report

@@ -386,7 +386,9 @@ class WeightGridSearchCV(BaseSearchCV):
     :class:`~skweight.DynamicWeightClassifier` changes each fit's loss weights
     from that fit's own per-epoch losses; it is searched with one separate fit
     per candidate x fold (as ``GridSearchCV`` does), with the same results
-    interface.
+    interface; so is an estimator with ``early_stopping=True`` (each fit
+    holds out its own rows, stops at its own epoch and keeps its own
+    per-output best states).
 
     Parameters
     ----------
@@ -531,7 +533,7 @@ n_outputs)
         X, y, Xc, scorers = plan.X, plan.y, plan.Xc, plan.scorers
         refit_metric, fit_params = plan.refit_metric, plan.fit_params
         if self.verbose > 0:
-            n_stacked = sum(not g["dynamic"] for g in groups)
+            n_stacked = sum(not g["separate"] for g in groups)
             print(
                 f"Fitting {len(splits)} folds for each of {len(candidates)} "
                 f"candidates, totalling {len(splits) * len(candidates)} fits, as "
@@ -544,7 +546,7 @@ n_outputs)
         score_params = plan.routed.scorer.score
         jobs = []
         for group in groups:
-            if group["dynamic"]:
+            if group["separate"]:
                 jobs += self._separate_jobs(group, candidates, splits, X, y,
                                             scorers, fit_params, score_params)
             else:
@@ -561,7 +563,7 @@ n_outputs)
         if callable(self.scoring) and self.multimetric_:
             self._check_refit_for_multimetric(out[0]["test_scores"])
             refit_metric = self.refit
-        self.n_stacked_fits_ = sum(not g["dynamic"] for g in groups)
+        self.n_stacked_fits_ = sum(not g["separate"] for g in groups)
 
         if self.refit or not self.multimetric_:
             self.best_index_ = self._select_best_index(self.refit, refit_metric,
@@ -638,7 +640,7 @@ n_outputs)
             if isinstance(scorer, _OutputScorer):  # before any training
                 scorer.output_index(names)
         for group in groups:
-            if not group["dynamic"]:
+            if not group["separate"]:
                 self._plan_copies(group, candidates, splits, Xc, sample_weight)
         return SimpleNamespace(
             candidates=candidates, base=base, scorers=scorers,
@@ -656,10 +658,13 @@ n_outputs)
         groups = []
         for shared, members in _group_candidates(candidates):
             estimator = clone(base).set_params(**shared)
-            dynamic = _is_dynamic(estimator)
-            group = {"estimator": estimator, "members": members, "dynamic": dynamic}
+            # Dynamic rules and per-output early stopping (each fit's own
+            # held-out rows, epochs and snapshots) train as separate fits.
+            separate = _is_dynamic(estimator) or bool(estimator.early_stopping)
+            group = {"estimator": estimator, "members": members,
+                     "separate": separate}
             template = clone(estimator).set_params(**candidates[members[0]])
-            if not dynamic:
+            if not separate:
                 _check_stackable(template)
                 group["optimizer"] = _make_optimizer(template)
             group["params"] = template.get_params(deep=False)
