@@ -24,8 +24,8 @@ from skweight._early_stopping import validation_rows
 from skweight.model_selection import WeightGridSearchCV
 
 TINY = {"model__hidden_layer_sizes": (16,), "optimizer__learning_rate": 0.03,
-            "random_state": 0, "epochs": 60,
-            "early_stopping": True, "n_iter_no_change": 4}
+        "random_state": 0, "epochs": 60, "early_stopping": True,
+        "n_iter_no_change": 4}
 
 
 class RecordWeights(keras.callbacks.Callback):
