@@ -48,7 +48,7 @@ from skweight import (
     _trainer,
     losses,  # noqa: F401  (registers skweight's losses with Keras)
 )
-from skweight._build import build_model, compile_kwargs, scikeras_compile_kwargs
+from skweight._build import build_model, builtin_compile_arguments, compile_kwargs
 from skweight._callbacks import StopOnNonFiniteLoss
 from skweight._early_stopping import (
     BestEpochs,
@@ -119,13 +119,29 @@ class TrainingPlan:
     record: Callable | None = None
 
 
-class Prepared(tuple):
-    """``(X, codes, weights, loss_weights, state)``: what the checks produce."""
+@dataclasses.dataclass
+class Prepared:
+    """What the checks of a fit produce (no training yet).
 
-    __slots__ = ()
+    Attributes
+    ----------
+    X : ndarray
+        The checked features.
+    codes : list
+        Per output, what Keras trains on (class codes, a standardised column).
+    weights : list of ndarray or None
+        Per output, the sample weights (class weights times ``sample_weight``).
+    loss_weights : list of float or None
+        The resolved ``loss_weights``.
+    state : dict
+        The new fitted attributes, installed once training succeeds.
+    """
 
-    def __new__(cls, X, codes, weights, loss_weights, state):
-        return super().__new__(cls, (X, codes, weights, loss_weights, state))
+    X: Any
+    codes: list
+    weights: list | None
+    loss_weights: list | None
+    state: dict
 
 
 class _FeatureProbe(BaseEstimator):
@@ -512,7 +528,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         return (self.model is None and self.build_fn is None
                 and not hasattr(self, "_keras_build_fn"))
 
-    def _check_model_param(self):
+    def _network_builder(self):
         if self._uses_builtin_network():
             return build_default_network
         if self.model is not None and not (
@@ -522,11 +538,11 @@ class BaseWeightedEstimator(SkweightWrapper):
                 "model must be None, a keras.Model or a callable returning one. "
                 f"Got {self.model!r} instead."
             )
-        return super()._check_model_param()
+        return self._scikeras_builder()
 
-    def _get_compile_kwargs(self):
+    def _compile_arguments(self):
         # skweight's named losses are kept from scikeras (skweight._build).
-        return scikeras_compile_kwargs(self, BaseWeightedEstimator)
+        return builtin_compile_arguments(self)
 
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
@@ -542,13 +558,13 @@ class BaseWeightedEstimator(SkweightWrapper):
         warm = (self.warm_start or partial) and hasattr(self, "model_")
         prepared = self._prepare(X, y, sample_weight,
                                  partial=(classes, warm) if partial else None)
-        X, state = prepared[0], prepared[-1]
+        X, state = prepared.X, prepared.state
         if warm:
             self._check_warm_start(state, partial)
         if epochs is not None:  # initialize(): the internal epochs=0 path
             fit_kwargs["epochs"] = epochs
         seed = seed_from_random_state(self.random_state)
-        self._initialize_callbacks()
+        self._start_callbacks()
         state.update(self._fit_encoders(X, y, warm))
         inputs = state["feature_encoder_"].transform(X)
         custom_targets = None
@@ -628,7 +644,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         through the feature encoder; ``early_stopping``: hold out rows and
         watch each output on them); a failure puts back every variable a
         warm fit trains. ``(model, plan, logs)``."""
-        X, codes, weights, loss_weights, state = prepared
+        codes, weights, state = prepared.codes, prepared.weights, prepared.state
         outputs = state["_outputs_"]
         model = self.model_ if warm else build_model(self, meta)
         compiled_by_user = not warm and model.compiled
@@ -643,7 +659,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         n_rows = _n_rows(inputs)
         args = _fit_args(self.get_params(), n_rows, fit_kwargs)
         n_train = n_rows - int(n_rows * args.get("validation_split", 0.0))
-        plan = self._training_plan(model, meta, loss_weights,
+        plan = self._training_plan(model, meta, prepared.loss_weights,
                                    -(-n_train // args["batch_size"]))
         if warm:
             known = {id(v) for v in saved}
@@ -656,7 +672,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         # StopOnNonFiniteLoss first, so that no later callback sees a
         # diverged epoch.
         callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
-                     *self._fit_callbacks, *plan.callbacks,
+                     *self._callbacks_of_fit, *plan.callbacks,
                      *([] if watch is None else [watch])]
         targets = (outputs.keras_targets(model, codes) if custom_targets is None
                    else custom_targets)
@@ -677,7 +693,7 @@ class BaseWeightedEstimator(SkweightWrapper):
             # Keras points the callbacks at the model it trains; a private
             # trainer cannot be pickled or copied with them.
             if plan.trainer is not model:
-                for callback in self._fit_callbacks:
+                for callback in self._callbacks_of_fit:
                     if getattr(callback, "_model", None) is plan.trainer:
                         callback.set_model(model)
         return model, plan, logs

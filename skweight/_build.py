@@ -2,7 +2,6 @@
 ``model__*``), checking its input width, and the compile arguments (with
 skweight's named losses built per output)."""
 
-import copy
 import inspect
 from collections.abc import Mapping
 
@@ -11,10 +10,14 @@ import keras
 from skweight._model_state import copy_user_model
 from skweight._network import build_default_network
 from skweight._outputs import NAMED_LOSSES, check_loss_names
-from skweight._scikeras_compat import builder_takes, route_params
+from skweight._scikeras_compat import (
+    builder_takes,
+    route_params,
+    scikeras_compile_arguments,
+)
 from skweight._validation import did_you_mean
 
-__all__ = ["build_model", "compile_kwargs", "scikeras_compile_kwargs"]
+__all__ = ["build_model", "builtin_compile_arguments", "compile_kwargs"]
 
 _STEPS_PER_EXECUTION = 32
 
@@ -71,7 +74,7 @@ def _check_network_settings(settings, estimator):
 def build_model(estimator, meta):
     """Build the Keras model from ``estimator.model`` with ``meta`` (scikeras
     routing); a user's model object is copied, its input width checked."""
-    build_fn = estimator._check_model_param()
+    build_fn = estimator._network_builder()
     params = estimator.get_params()
     build_params = route_params(
         params, destination="model",
@@ -109,33 +112,22 @@ def build_model(estimator, meta):
     return model
 
 
-def scikeras_compile_kwargs(estimator, owner):
-    """scikeras' compile arguments for ``estimator`` (those of the classes
-    after ``owner`` in its MRO), with skweight's named losses kept from it."""
+def builtin_compile_arguments(estimator):
+    """scikeras' compile arguments for ``estimator``, with skweight's named
+    losses kept from it."""
     # scikeras looks loss names up in Keras, which does not know skweight's
     # "logit_adjusted": those entries, and the loss__* options that go to
     # them, are kept from it and built per output by
     # OutputSet.compile_losses, with each output's class priors.
     loss = estimator.loss
     named = _named_loss_entries(loss)
-    if not named:
-        return super(owner, estimator)._get_compile_kwargs()
-    proxy = copy.copy(estimator)
-    proxy.__dict__ = {k: v for k, v in estimator.__dict__.items()
-                      if not k.startswith("loss__")}
-    if isinstance(loss, str):
-        proxy.loss = None
-    elif isinstance(loss, Mapping):
-        proxy.loss = {k: None if k in named else v for k, v in loss.items()}
-    else:
-        proxy.loss = [None if k in named else v for k, v in enumerate(loss)]
-    kwargs = super(owner, proxy)._get_compile_kwargs()
-    converted = kwargs["loss"]
-    if isinstance(loss, str):
-        kwargs["loss"] = loss
-    else:
-        for key in named:
-            converted[key] = loss[key]
+    kwargs = scikeras_compile_arguments(estimator, hidden=named)
+    if named:
+        if isinstance(loss, str):
+            kwargs["loss"] = loss
+        else:
+            for key in named:
+                kwargs["loss"][key] = loss[key]
     return kwargs
 
 
@@ -144,7 +136,7 @@ def compile_kwargs(estimator, model, meta, loss_weights=None,
     """``model.compile``'s arguments: the losses per output (``model`` None:
     as scikeras gives them to a builder), loss weights, steps per call."""
     check_loss_names(estimator.loss)
-    kwargs = estimator._get_compile_kwargs()
+    kwargs = estimator._compile_arguments()
     if model is not None:
         options = route_params(estimator.get_params(), destination="loss",
                                pass_filter=set(), strict=True)

@@ -36,8 +36,7 @@ from skweight import _env
 _env.configure_logging()
 
 import functools
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -45,10 +44,10 @@ from keras import ops
 
 from skweight._base import TrainingPlan, training_variables
 from skweight._classifier import WeightedMultiOutputClassifier
+from skweight._docstrings import fill_doc
 from skweight._model_state import restore_trainer_state, trainer_state
 from skweight._network import build_default_network
-from skweight._typing import KerasLoss, KerasModel, LossWeights, RandomStateLike
-from skweight._weights import ClassWeight
+from skweight._parameters import estimator_init, own_parameter
 from skweight.weighting import WeightingRule, check_weighting
 
 __all__ = ["DynamicWeightClassifier"]
@@ -373,6 +372,7 @@ class _WeightingCallback(keras.callbacks.Callback):
             state.multipliers.assign(np.asarray(multipliers, dtype="float32"))
 
 
+@fill_doc
 class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     """Keras classifier whose output loss weights change during training.
 
@@ -419,17 +419,7 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     loss_weights : None, list of float or dict, default=None
         Fixed per-output factors ``c_k`` (1 when None): the weight in the loss
         is ``lambda_k = c_k * m_k`` with ``m_k`` the rule's multiplier.
-    missing_labels : {"raise", "mask"}, default="raise"
-        What a missing label (NaN, None, ``pd.NA``) in ``y`` means. ``"raise"``
-        refuses it. ``"mask"`` gives that sample zero weight for that output
-        alone: the sample still trains the other outputs, class-weight
-        strategies count only the labelled samples, and ``n_labelled_`` gives
-        each output's labelled count. An output with no label left is refused.
-    optimizer, loss, metrics, batch_size, validation_batch_size, verbose, \
-callbacks, validation_split, shuffle, run_eagerly, epochs, warm_start, \
-random_state, early_stopping, validation_fraction, n_iter_no_change, tol, \
-scoring : see WeightedMultiOutputClassifier
-        As in :class:`~skweight.WeightedMultiOutputClassifier`.
+    {{classifier_training_parameters}}
     **kwargs
         Routed parameters (``model__*``, ``fit__*``, ``weighting__*``, ...), as
         in :class:`~skweight.WeightedMultiOutputClassifier`.
@@ -446,14 +436,12 @@ scoring : see WeightedMultiOutputClassifier
     weighting_ : skweight.weighting.WeightingRule
         The rule object used in the last ``fit``, with its state
         (``losses_``: the epoch-mean unweighted training losses it saw).
-    model_, history_, classes_, n_outputs_, output_names_, class_weight_, \
-best_epoch_, best_validation_score_, ...
-        As in :class:`~skweight.WeightedMultiOutputClassifier`.
+    {{classifier_fitted_attributes}}
 
     Examples
     --------
-    >>> from skweight import DynamicWeightClassifier
     >>> from skweight.datasets import load_penguins
+    >>> from skweight import DynamicWeightClassifier
     >>> X, Y = load_penguins(return_X_y=True)
     >>> clf = DynamicWeightClassifier(
     ...     weighting="dwa", epochs=4, random_state=0
@@ -466,68 +454,16 @@ best_epoch_, best_validation_score_, ...
     True
     """
 
-    def __init__(
-        self,
-        model: KerasModel = None,
-        *,
-        weighting: str | WeightingRule = "dwa",
-        class_weight: ClassWeight = None,
-        loss_weights: LossWeights = None,
-        missing_labels: str = "raise",
-        optimizer: Any = "adam",
-        loss: KerasLoss = None,
-        metrics: Sequence[Any] | Mapping[str, Any] | None = None,
-        batch_size: int | None = None,
-        validation_batch_size: int | None = None,
-        verbose: int = 0,
-        callbacks: Sequence[Any] | None = None,
-        validation_split: float = 0.0,
-        shuffle: bool = True,
-        run_eagerly: bool = False,
-        epochs: int = 100,
-        warm_start: bool = False,
-        random_state: RandomStateLike = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        tol: float = 1e-4,
-        scoring: Any = "loss",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            model=model,
-            class_weight=class_weight,
-            loss_weights=loss_weights,
-            missing_labels=missing_labels,
-            optimizer=optimizer,
-            loss=loss,
-            metrics=metrics,
-            batch_size=batch_size,
-            validation_batch_size=validation_batch_size,
-            verbose=verbose,
-            callbacks=callbacks,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            run_eagerly=run_eagerly,
-            epochs=epochs,
-            warm_start=warm_start,
-            random_state=random_state,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            scoring=scoring,
-            **kwargs,
-        )
-        self.weighting = weighting
+    __init__ = estimator_init(
+        own_parameter("weighting", "dwa", str | WeightingRule))
 
     # weighting__<option> is stored on the estimator (as scikeras stores
     # model__*) and applied to the rule's copy in fit, so it works whether
     # weighting is a name or an object.
-    _routing_prefixes = {*WeightedMultiOutputClassifier._routing_prefixes, "weighting"}
+    routing_prefixes = ("weighting",)
 
-    def _check_model_param(self):
-        build_fn = super()._check_model_param()
+    def _network_builder(self):
+        build_fn = super()._network_builder()
         if build_fn is build_default_network:
             # The rules weigh one loss term per output: a multilabel target gets
             # one head per label, not the packed single layer.
@@ -564,10 +500,10 @@ best_epoch_, best_validation_score_, ...
         cls = _GradNormTrainer if rule.needs_grad_norms else _WeightedTrainer
         kept = getattr(self, "_trainer", None)
         if (
-            kept is not None and kept[0] is model and type(kept[1]) is cls
-            and kept[1].loss_weighting.learn_log_variance == learn
+            kept is not None and kept.network is model and type(kept.trainer) is cls
+            and kept.trainer.loss_weighting.learn_log_variance == learn
         ):
-            return kept[1]
+            return kept.trainer
         if getattr(model, "outputs", None) is None:
             raise TypeError(
                 "DynamicWeightClassifier needs a functional or sequential model "
@@ -614,7 +550,7 @@ best_epoch_, best_validation_score_, ...
 
         def record(state):
             # Kept for the next warm fit once this one is committed.
-            state["_trainer"] = (model, trainer)
+            state["_trainer"] = _KeptTrainer(model, trainer)
             state["_trainer_state"] = None
             new = np.asarray(rows, dtype=np.float64).reshape(-1, n_outputs)
             previous = getattr(self, "loss_weights_history_", None)
@@ -628,9 +564,16 @@ best_epoch_, best_validation_score_, ...
         # The trainer model is rebuilt by fit; the fitted network is model_.
         state = super().__getstate__()
         kept = state.pop("_trainer", None)
-        if kept is not None and kept[0] is state.get("model_"):
-            state["_trainer_state"] = trainer_state(kept[1], kept[0])
+        if kept is not None and kept.network is state.get("model_"):
+            state["_trainer_state"] = trainer_state(kept.trainer, kept.network)
         return state
+
+
+class _KeptTrainer(NamedTuple):
+    """The training model built on a fitted network, kept for warm fits."""
+
+    network: keras.Model
+    trainer: keras.Model
 
 
 class _FunctionLoss(keras.losses.Loss):

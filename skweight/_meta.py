@@ -13,6 +13,7 @@ from sklearn.base import ClassifierMixin, MetaEstimatorMixin
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from skweight._docstrings import fill_doc
 from skweight._targets import split_target_columns, subset_accuracy
 from skweight._typing import Features, SampleWeight, Targets
 from skweight._views import final_step, is_multi_output
@@ -25,6 +26,7 @@ def subset_rows(data, rows):
     return None if data is None else _safe_indexing(data, rows)
 
 
+@fill_doc
 class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
     """Fitted output attributes, ``predict`` and ``score`` from per-output
     predictions (``self._predict_columns``), and tags that follow the inner
@@ -89,20 +91,7 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
         A missing label is not judged: a sample is right when the labels it has
         are, and a sample with no label is left out.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The true labels, one column per output.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        float
-            The (weighted) fraction of samples whose every labelled output is
-            right.
+        {{subset_accuracy_score}}
         """
         columns = self._predict_columns(X)
         targets = split_target_columns(y)

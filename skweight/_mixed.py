@@ -20,6 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 
 from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
+from skweight._docstrings import fill_doc
 from skweight._outputs import (
     CLASSIFICATION,
     REGRESSION,
@@ -27,18 +28,11 @@ from skweight._outputs import (
     classification_target_type,
     encode_output,
 )
+from skweight._parameters import estimator_init, own_parameter
 from skweight._targets import mean_output_score
-from skweight._typing import (
-    Features,
-    KerasLoss,
-    KerasModel,
-    LossWeights,
-    RandomStateLike,
-    SampleWeight,
-    Targets,
-)
+from skweight._typing import Features, SampleWeight, Targets
 from skweight._validation import describe, did_you_mean, per_output
-from skweight._weights import ClassWeight, is_strategy_entry
+from skweight._weights import is_strategy_entry
 
 __all__ = ["WeightedMixedOutputEstimator"]
 
@@ -86,6 +80,7 @@ def _has_classification_output(est):
     return not hasattr(est, "output_types_") or CLASSIFICATION in est.output_types_
 
 
+@fill_doc
 class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
     """Keras network with classification and regression outputs side by side.
 
@@ -111,16 +106,7 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         column order; a regression output must have 1 unit (and is trained on
         the standardised target).
 
-        The built-in network's settings, given to the estimator as routed
-        parameters (``WeightedMixedOutputEstimator(model__dropout=0.2)``, or
-        ``model__<name>`` in a ``GridSearchCV`` grid); any other
-        ``model__*`` key is refused with the list of these:
-
-        - ``model__hidden_layer_sizes`` : tuple of int, default=(64, 64); the
-          units of the shared dense layers;
-        - ``model__activation`` : str, default="relu"; their activation;
-        - ``model__dropout`` : float in [0, 1), default=0.0; the dropout rate
-          after each shared layer;
+        {{builtin_network_settings}}
         - ``model__label_layout`` : {"auto", "packed", "heads"},
           default="auto"; ignored here (no multilabel indicator ``y``).
     output_types : None, str, list or dict, default=None
@@ -140,25 +126,16 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         Weight of each output's loss in the optimised total; a list with one
         float >= 0 per output or ``{output_name: float}`` (outputs not named
         weigh 1).
-    missing_labels : {"raise", "mask"}, default="raise"
-        What a missing label (NaN, None, ``pd.NA``) in ``y`` means. ``"raise"``
-        refuses it. ``"mask"`` gives that sample zero weight for that output
-        alone: the sample still trains the other outputs, class-weight
-        strategies count only the labelled samples, and ``n_labelled_`` gives
-        each output's labelled count. An output with no label left is refused.
-    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
-        As in :class:`WeightedMultiOutputClassifier`.
+    {{missing_labels}}
+    {{optimizer}}
     loss : None, str, keras.losses.Loss, list or dict, default=None
         ``None`` gives each classification output its cross-entropy and each
         regression output :class:`keras.losses.MeanSquaredError`. A list (one
         entry per output) or a dict keyed by output name (or output layer
         name) overrides some outputs; ``None`` entries and outputs not named
         keep their default. A single loss applies to every output, as in Keras.
-    metrics, batch_size, validation_batch_size, verbose, callbacks, \
-validation_split, shuffle, run_eagerly, epochs, warm_start, \
-random_state, early_stopping, validation_fraction, n_iter_no_change, tol, \
-scoring : see WeightedMultiOutputClassifier
-        As in :class:`WeightedMultiOutputClassifier`.
+    {{training_parameters}}
+    {{early_stopping_parameters}}
     **kwargs
         Routed parameters (``model__*``, ``optimizer__*``, ``fit__*``, ...), as
         in :class:`WeightedMultiOutputClassifier`.
@@ -180,10 +157,10 @@ scoring : see WeightedMultiOutputClassifier
     target_scale_ : ndarray of shape (n_outputs,)
         Standard deviation of each regression target (1 where it is 0; NaN for
         classification outputs).
-    model_, history_, n_outputs_, output_names_, output_layer_names_, \
-n_features_in_, feature_names_in_, best_epoch_, best_validation_score_
-        As in :class:`WeightedMultiOutputClassifier`; ``history_`` holds
-        ``"<output layer name>_loss"`` for every output.
+    {{network_attributes}}
+    {{output_attributes}}
+    {{n_labelled_}}
+    {{feature_attributes}}
 
     See Also
     --------
@@ -208,60 +185,8 @@ n_features_in_, feature_names_in_, best_epoch_, best_validation_score_
     ['affairs_loss', 'loss', 'rate_marriage_loss']
     """
 
-    def __init__(
-        self,
-        model: KerasModel = None,
-        *,
-        output_types: str | Sequence[str] | Mapping[str, str] | None = None,
-        class_weight: ClassWeight = None,
-        loss_weights: LossWeights = None,
-        missing_labels: str = "raise",
-        optimizer: Any = "adam",
-        loss: KerasLoss = None,
-        metrics: Sequence[Any] | Mapping[str, Any] | None = None,
-        batch_size: int | None = None,
-        validation_batch_size: int | None = None,
-        verbose: int = 0,
-        callbacks: Sequence[Any] | None = None,
-        validation_split: float = 0.0,
-        shuffle: bool = True,
-        run_eagerly: bool = False,
-        epochs: int = 100,
-        warm_start: bool = False,
-        random_state: RandomStateLike = None,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
-        tol: float = 1e-4,
-        scoring: Any = "loss",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            model=model,
-            optimizer=optimizer,
-            loss=loss,
-            metrics=metrics,
-            batch_size=batch_size,
-            validation_batch_size=validation_batch_size,
-            verbose=verbose,
-            callbacks=callbacks,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            run_eagerly=run_eagerly,
-            epochs=epochs,
-            warm_start=warm_start,
-            random_state=random_state,
-            **kwargs,
-        )
-        self.class_weight = class_weight
-        self.loss_weights = loss_weights
-        self.missing_labels = missing_labels
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.scoring = scoring
-        self.output_types = output_types
+    __init__ = estimator_init(own_parameter(
+        "output_types", None, str | Sequence[str] | Mapping[str, str] | None))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -354,12 +279,7 @@ n_features_in_, feature_names_in_, best_epoch_, best_validation_score_
 
         Parameters
         ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Or of the N-D shape a user model takes, as in ``fit``.
-        **kwargs
-            Passed to ``keras.Model.predict`` (prefer ``predict__*``
-            parameters); prediction then goes through ``Model.predict``, as
-            with prediction callbacks.
+        {{predict_parameters}}
 
         Returns
         -------
@@ -387,12 +307,7 @@ n_features_in_, feature_names_in_, best_epoch_, best_validation_score_
 
         Parameters
         ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Or of the N-D shape a user model takes, as in ``fit``.
-        **kwargs
-            Passed to ``keras.Model.predict`` (prefer ``predict__*``
-            parameters); prediction then goes through ``Model.predict``, as
-            with prediction callbacks.
+        {{predict_parameters}}
 
         Returns
         -------

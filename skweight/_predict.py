@@ -68,7 +68,7 @@ def _keras_predict_args(estimator, n_samples, kwargs):
     params = estimator.get_params()
     routed = route_params(params, destination="predict", pass_filter=set(),
                           strict=True)
-    callbacks = [cb for cb in getattr(estimator, "_predict_callbacks", None) or []
+    callbacks = [cb for cb in estimator._callbacks_of_predict
                  if _acts_on_prediction(cb)]
     if not (callbacks or kwargs
             or any(not k.startswith("callbacks") for k in routed)):

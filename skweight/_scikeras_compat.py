@@ -22,6 +22,14 @@ Everything skweight changes about scikeras lives here, each with its reason:
    offers no public way to do either; skweight's engine builds and trains the
    model itself, so it reaches them here only (:func:`route_params`,
    :func:`builder_takes`), where a change in scikeras shows in one place.
+7. scikeras' private hooks and attributes (``_check_model_param``,
+   ``_get_compile_kwargs``, ``_routing_prefixes``, ``_initialize_callbacks``,
+   ``_fit_callbacks``, ``_predict_callbacks``) are named here only:
+   :class:`SkweightWrapper` overrides the hooks with calls to skweight's own
+   (``_network_builder``, ``_compile_arguments``, ``routing_prefixes``) and
+   offers the callbacks as ``_callbacks_of_fit`` / ``_callbacks_of_predict``;
+   :func:`scikeras_compile_arguments` runs scikeras' conversion of the
+   compile parameters with some loss entries hidden from it.
 6. On JAX or PyTorch, TensorFlow is loaded only if the user loads it, even
    where it is installed: scikeras' ``random_state`` module imports it
    whenever it can (:func:`_tensorflow_hidden` hides it from that import), and
@@ -30,11 +38,13 @@ Everything skweight changes about scikeras lives here, each with its reason:
 """
 
 import contextlib
+import copy
 import functools
 import os
 import random
 import sys
 import threading
+from collections.abc import Mapping
 
 import keras
 import numpy as np
@@ -279,7 +289,54 @@ class SkweightWrapper(BaseWrapper):
     """``BaseWrapper`` without the behaviours that are wrong under modern
     scikit-learn (see the module docstring). Estimators derive from
     ``(ClassifierMixin, SkweightWrapper)``.
+
+    skweight's hooks, which a subclass overrides instead of scikeras' private
+    ones: ``_network_builder()`` (the model-building function; scikeras' own
+    choice by default, :meth:`_scikeras_builder`), ``_compile_arguments()``
+    (``model.compile``'s arguments as scikeras converts them by default,
+    :func:`scikeras_compile_arguments`), and the class attribute
+    ``routing_prefixes`` (prefixes routed besides scikeras' own).
     """
+
+    routing_prefixes = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._routing_prefixes = {*BaseWrapper._routing_prefixes,
+                                 *cls.routing_prefixes}
+
+    # ------------------------------------------------ scikeras' hooks
+    def _check_model_param(self):
+        return self._network_builder()
+
+    def _get_compile_kwargs(self):
+        return self._compile_arguments()
+
+    # ------------------------------------------------- skweight's hooks
+    def _network_builder(self):
+        """The function that builds the model (scikeras' choice)."""
+        return self._scikeras_builder()
+
+    def _scikeras_builder(self):
+        return BaseWrapper._check_model_param(self)
+
+    def _compile_arguments(self):
+        """``model.compile``'s arguments (scikeras' conversion)."""
+        return scikeras_compile_arguments(self)
+
+    def _start_callbacks(self):
+        """Build this fit's callbacks from ``callbacks`` / ``fit__callbacks``."""
+        self._initialize_callbacks()
+
+    @property
+    def _callbacks_of_fit(self):
+        """The callbacks of the current fit (after :meth:`_start_callbacks`)."""
+        return self._fit_callbacks
+
+    @property
+    def _callbacks_of_predict(self):
+        """The prediction callbacks of the fitted estimator (may be none)."""
+        return getattr(self, "_predict_callbacks", None) or []
 
     @staticmethod
     def _validate_sample_weight(X, y, sample_weight):
@@ -307,3 +364,25 @@ class SkweightWrapper(BaseWrapper):
             # saved optimizer is the one a load rebuilds.
             optimizer.build(model.trainable_variables)
         return state
+
+
+def scikeras_compile_arguments(estimator, hidden=()):
+    """scikeras' ``model.compile`` arguments for ``estimator``, with the loss
+    entries at ``hidden`` (keys of a dict ``loss``, positions of a list;
+    ``True`` for a single loss) and the ``loss__*`` options kept from
+    scikeras, which looks loss names up in Keras: the caller fills them in.
+    scikeras reads the parameters from the estimator itself, so it is run on a
+    shallow copy holding the parameters to convert."""
+    if not hidden:
+        return BaseWrapper._get_compile_kwargs(estimator)
+    loss = estimator.loss
+    proxy = copy.copy(estimator)
+    proxy.__dict__ = {k: v for k, v in estimator.__dict__.items()
+                      if not k.startswith("loss__")}
+    if isinstance(loss, str):
+        proxy.loss = None
+    elif isinstance(loss, Mapping):
+        proxy.loss = {k: None if k in hidden else v for k, v in loss.items()}
+    else:
+        proxy.loss = [None if k in hidden else v for k, v in enumerate(loss)]
+    return BaseWrapper._get_compile_kwargs(proxy)

@@ -226,57 +226,7 @@ class _Runner:
         # The running losses after each batch, for StopOnNonFiniteLoss.
         loss_keys = [k for k in log_keys if k.endswith("loss")]
 
-        has_weights = data[2] is not None
-
-        def run(x, y, *rest):
-            sw = rest[0] if has_weights else None
-            seed, first_epoch, epochs, batch_size, shuffle = rest[has_weights:]
-            n = tf.shape(x)[0]
-            n_batches = (n + batch_size - 1) // batch_size
-            epoch_logs = {k: tf.TensorArray(tf.float32, size=epochs,
-                                            element_shape=None)
-                          for k in log_keys}
-            batch_losses = {
-                k: tf.TensorArray(tf.float32, size=epochs,
-                                  element_shape=tf.TensorShape([None]))
-                for k in loss_keys
-            }
-            done = tf.constant(0)
-            for e in tf.range(epochs):
-                for metric in twin.metrics:
-                    metric.reset_state()
-                order = tf.range(n)
-                if shuffle:
-                    order = tf.random.experimental.stateless_shuffle(
-                        order, seed=tf.stack([seed, first_epoch + e]))
-                trace = {k: tf.TensorArray(tf.float32, size=n_batches)
-                         for k in loss_keys}
-                for b in tf.range(n_batches):
-                    rows = order[b * batch_size:tf.minimum((b + 1) * batch_size, n)]
-                    batch = tf.nest.map_structure(
-                        lambda t, rows=rows: None if t is None
-                        else tf.gather(t, rows),
-                        (x, y, sw),
-                    )
-                    step_logs = _flat_logs(twin.train_step(batch))
-                    trace = {k: trace[k].write(b, tf.cast(step_logs[k], tf.float32))
-                             for k in loss_keys}
-                results = _flat_logs(twin.get_metrics_result())
-                epoch_logs = {k: epoch_logs[k].write(e, tf.cast(results[k],
-                                                                tf.float32))
-                              for k in log_keys}
-                batch_losses = {k: batch_losses[k].write(e, trace[k].stack())
-                                for k in loss_keys}
-                done = e + 1
-                # A diverged network trains no further (the fit will raise).
-                if not tf.reduce_all([tf.reduce_all(tf.math.is_finite(
-                        tf.cast(results[k], tf.float32))) for k in loss_keys]):
-                    break
-            return (
-                {k: v.stack()[:done] for k, v in epoch_logs.items()},
-                {k: v.stack()[:done] for k, v in batch_losses.items()},
-            )
-
+        run = _epochs_loop(twin, log_keys, loss_keys, data[2] is not None)
         # Any number of rows, one trace: a search's folds share it.
         scalar = [tf.TensorSpec([], tf.int32)] * 4 + [tf.TensorSpec([], tf.bool)]
         signature = [
@@ -323,6 +273,65 @@ class _Runner:
             [{k: _pythonify(v[i]) for k, v in logs.items()} for i in range(done)],
             [{k: v[i] for k, v in losses.items()} for i in range(done)],
         )
+
+
+def _epochs_loop(twin, log_keys, loss_keys, has_weights):
+    """The function traced for a runner: ``epochs`` epochs over the batches
+    of a seeded shuffle (row order when ``shuffle`` is False), in the graph,
+    calling ``twin.train_step``; per-epoch logs and per-batch running losses
+    (for StopOnNonFiniteLoss). A diverged network trains no further."""
+    import tensorflow as tf
+
+    def run(x, y, *rest):
+        sw = rest[0] if has_weights else None
+        seed, first_epoch, epochs, batch_size, shuffle = rest[has_weights:]
+        n = tf.shape(x)[0]
+        n_batches = (n + batch_size - 1) // batch_size
+        epoch_logs = {k: tf.TensorArray(tf.float32, size=epochs,
+                                        element_shape=None)
+                      for k in log_keys}
+        batch_losses = {
+            k: tf.TensorArray(tf.float32, size=epochs,
+                              element_shape=tf.TensorShape([None]))
+            for k in loss_keys
+        }
+        done = tf.constant(0)
+        for e in tf.range(epochs):
+            for metric in twin.metrics:
+                metric.reset_state()
+            order = tf.range(n)
+            if shuffle:
+                order = tf.random.experimental.stateless_shuffle(
+                    order, seed=tf.stack([seed, first_epoch + e]))
+            trace = {k: tf.TensorArray(tf.float32, size=n_batches)
+                     for k in loss_keys}
+            for b in tf.range(n_batches):
+                rows = order[b * batch_size:tf.minimum((b + 1) * batch_size, n)]
+                batch = tf.nest.map_structure(
+                    lambda t, rows=rows: None if t is None
+                    else tf.gather(t, rows),
+                    (x, y, sw),
+                )
+                step_logs = _flat_logs(twin.train_step(batch))
+                trace = {k: trace[k].write(b, tf.cast(step_logs[k], tf.float32))
+                         for k in loss_keys}
+            results = _flat_logs(twin.get_metrics_result())
+            epoch_logs = {k: epoch_logs[k].write(e, tf.cast(results[k],
+                                                            tf.float32))
+                          for k in log_keys}
+            batch_losses = {k: batch_losses[k].write(e, trace[k].stack())
+                            for k in loss_keys}
+            done = e + 1
+            # A diverged network trains no further (the fit will raise).
+            if not tf.reduce_all([tf.reduce_all(tf.math.is_finite(
+                    tf.cast(results[k], tf.float32))) for k in loss_keys]):
+                break
+        return (
+            {k: v.stack()[:done] for k, v in epoch_logs.items()},
+            {k: v.stack()[:done] for k, v in batch_losses.items()},
+        )
+
+    return run
 
 
 def _assign_all(targets, sources):

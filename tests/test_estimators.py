@@ -325,6 +325,6 @@ def test_fit_weights_are_compute_output_sample_weight(penguins_small):
     sw = np.linspace(0.5, 1.5, len(X))
     clf = WeightedMultiOutputClassifier(class_weight=[None, "balanced", {"male": 2}],
                                         **TINY)
-    _, _, weights, _, _ = clf._prepare(X, Y, sw)
+    weights = clf._prepare(X, Y, sw).weights
     expected = compute_output_sample_weight(clf.class_weight, Y, sample_weight=sw)
     np.testing.assert_allclose(np.column_stack(weights), expected, rtol=1e-6)

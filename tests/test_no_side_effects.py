@@ -197,7 +197,8 @@ def test_fit_validation_leaves_inputs_alone(make, problem):
     X, y, cw, sw = problem
     est = make(**TINY, class_weight=cw, loss_weights=None)
     snaps = [snapshot(v) for v in (X, y, cw, sw)]
-    _, codes, weights, _, _ = est._prepare(X, y, sw)
+    prepared = est._prepare(X, y, sw)
+    codes, weights = prepared.codes, prepared.weights
     for value, snap in zip((X, y, cw, sw), snaps, strict=True):
         assert_same(value, snap)
     # The weights and codes fit hands to Keras are its own: writing to them

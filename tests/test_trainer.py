@@ -201,7 +201,7 @@ def test_unsupported_names_its_reason(penguins_small):
     # A model with its own compute_loss goes to Keras' fit; skweight's
     # dynamic-weighting trainers (graph-safe) train in the loop.
     dyn = DynamicWeightClassifier(epochs=1, **SMALL).fit(X, Y)
-    trainer = dyn._trainer[1]
+    trainer = dyn._trainer.trainer
     assert _trainer.unsupported(trainer, callbacks=ok, fit_args={},
                                 run_eagerly=False) is None
 

@@ -208,7 +208,7 @@ def _check_stackable(estimator):
 
 def _make_optimizer(estimator):
     """A fresh optimizer as the estimator would compile it."""
-    optimizer = estimator._get_compile_kwargs()["optimizer"]
+    optimizer = estimator._compile_arguments()["optimizer"]
     if isinstance(optimizer, keras.optimizers.Optimizer):
         optimizer = type(optimizer).from_config(optimizer.get_config())
     config = optimizer.get_config()
