@@ -13,7 +13,9 @@ import textwrap
 
 __all__ = ["PIECES", "fill_doc"]
 
-_PLACEHOLDER = re.compile(r"^(?P<indent>[ ]*)\{\{(?P<name>\w+)\}\}$", re.MULTILINE)
+# ``{{name}}``, or ``{{name:value}}`` for a piece that holds ``<value>``.
+_PLACEHOLDER = re.compile(
+    r"^(?P<indent>[ ]*)\{\{(?P<name>\w+)(?::(?P<value>[^}]+))?\}\}$", re.MULTILINE)
 
 PIECES = {}
 
@@ -202,6 +204,17 @@ float
     right.
 """
 
+PIECES['keras_loss_parameters'] = """\
+from_logits : bool, default=False
+    Whether ``y_pred`` holds logits rather than probabilities.
+reduction : str, default="sum_over_batch_size"
+    Keras' reduction of the per-sample losses.
+name : str, default="<value>"
+    Name of the loss (the key Keras logs it under).
+dtype : str or None, default=None
+    Dtype of the loss computation (Keras' float type when None).
+"""
+
 
 def fill_doc(obj):
     """Fill the ``{{name}}`` placeholders of ``obj``'s docstring (a class, its
@@ -224,4 +237,6 @@ def _piece(match):
     if name not in PIECES:
         raise KeyError(f"no docstring piece named {name!r}")
     text = textwrap.indent(PIECES[name].strip("\n"), match.group("indent"))
+    if match.group("value") is not None:
+        text = text.replace("<value>", match.group("value"))
     return _PLACEHOLDER.sub(_piece, text)  # a piece may name pieces

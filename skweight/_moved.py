@@ -55,4 +55,4 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install():
     """Put the finder on ``sys.meta_path`` (once)."""
     if not any(isinstance(f, _MovedModules) for f in sys.meta_path):
-        sys.meta_path.append(_MovedModules())
+        sys.meta_path.insert(0, _MovedModules())

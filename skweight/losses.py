@@ -41,6 +41,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
+from skweight._docstrings import fill_doc  # noqa: E402
 from skweight._weights import _check_real  # noqa: E402
 
 __all__ = [
@@ -116,8 +117,22 @@ def _binary_terms(y_true, y_pred, from_logits):
     return y_true, pos, neg
 
 
+class _ConfiguredLoss(keras.losses.Loss):
+    """A Keras loss whose options (``_options``: the names of its ``__init__``
+    arguments, kept as attributes of the same names) are written into its
+    configuration, so that ``from_config`` rebuilds it: the ``get_config``
+    of every skweight loss, once."""
+
+    _options = ()
+
+    def get_config(self):
+        return {**super().get_config(),
+                **{name: getattr(self, name) for name in self._options}}
+
+
 @_register
-class WeightedSparseCategoricalCrossentropy(keras.losses.Loss):
+@fill_doc
+class WeightedSparseCategoricalCrossentropy(_ConfiguredLoss):
     """Sparse categorical cross-entropy with per-class weights.
 
     Each sample's cross-entropy is multiplied by ``class_weight[y]``. With the
@@ -133,14 +148,7 @@ class WeightedSparseCategoricalCrossentropy(keras.losses.Loss):
         ``classes_``); ``None`` weighs every class 1. Used as given (to mirror
         ``compute_output_sample_weight``, pass the values of
         ``clf.class_weight_`` for that output).
-    from_logits : bool, default=False
-        Whether ``y_pred`` holds logits rather than probabilities.
-    reduction : str, default="sum_over_batch_size"
-        As in :class:`keras.losses.Loss`.
-    name : str, default="weighted_sparse_categorical_crossentropy"
-        Name of the loss (the key Keras logs it under).
-    dtype : str or None, default=None
-        Dtype of the loss computation (Keras' float type when None).
+    {{keras_loss_parameters:weighted_sparse_categorical_crossentropy}}
 
     Examples
     --------
@@ -152,6 +160,8 @@ class WeightedSparseCategoricalCrossentropy(keras.losses.Loss):
     >>> round(float(loss(y_true, y_pred)), 4)  # (1 + 4) * log(2) / 2
     1.7329
     """
+
+    _options = ("class_weight", "from_logits")
 
     def __init__(
         self,
@@ -172,14 +182,11 @@ class WeightedSparseCategoricalCrossentropy(keras.losses.Loss):
         weights = ops.convert_to_tensor(self.class_weight, dtype=ce.dtype)
         return ce * ops.take(weights, codes)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(class_weight=self.class_weight, from_logits=self.from_logits)
-        return config
 
 
 @_register
-class WeightedBinaryCrossentropy(keras.losses.Loss):
+@fill_doc
+class WeightedBinaryCrossentropy(_ConfiguredLoss):
     """Binary cross-entropy with per-class weights.
 
     ``-(w1 * y * log p + w0 * (1 - y) * log(1 - p))``, averaged over the last
@@ -196,14 +203,7 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
     pos_weight : float or None, default=None
         Weight of the positive class, the negative one weighing 1. Give at most
         one of ``class_weight`` and ``pos_weight``.
-    from_logits : bool, default=False
-        Whether ``y_pred`` holds logits rather than probabilities.
-    reduction : str, default="sum_over_batch_size"
-        Keras' reduction of the per-sample losses.
-    name : str, default="weighted_binary_crossentropy"
-        Name of the loss (the key Keras logs it under).
-    dtype : str or None, default=None
-        Dtype of the loss computation (Keras' float type when None).
+    {{keras_loss_parameters:weighted_binary_crossentropy}}
 
     Examples
     --------
@@ -215,6 +215,8 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
     >>> round(float(loss(y_true, y_pred)), 4)  # (1 + 3) * log(2) / 2
     1.3863
     """
+
+    _options = ("class_weight", "from_logits")
 
     def __init__(
         self,
@@ -241,14 +243,11 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
         w0, w1 = (1.0, 1.0) if self.class_weight is None else self.class_weight
         return ops.mean(w1 * y_true * pos + w0 * (1.0 - y_true) * neg, axis=-1)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(class_weight=self.class_weight, from_logits=self.from_logits)
-        return config
 
 
 @_register
-class SparseCategoricalFocalCrossentropy(keras.losses.Loss):
+@fill_doc
+class SparseCategoricalFocalCrossentropy(_ConfiguredLoss):
     """Focal loss (Lin et al., 2017) on integer class codes, per-class weights.
 
     ``class_weight[y] * (1 - p_y) ** gamma * -log(p_y)``. Keras'
@@ -267,14 +266,7 @@ class SparseCategoricalFocalCrossentropy(keras.losses.Loss):
     class_weight : sequence of float or None, default=None
         One weight per class, in class-code order (the ``alpha`` of the paper,
         per class); ``None`` weighs every class 1.
-    from_logits : bool, default=False
-        Whether ``y_pred`` holds logits rather than probabilities.
-    reduction : str, default="sum_over_batch_size"
-        Keras' reduction of the per-sample losses.
-    name : str, default="sparse_categorical_focal_crossentropy"
-        Name of the loss (the key Keras logs it under).
-    dtype : str or None, default=None
-        Dtype of the loss computation (Keras' float type when None).
+    {{keras_loss_parameters:sparse_categorical_focal_crossentropy}}
 
     Examples
     --------
@@ -287,6 +279,8 @@ class SparseCategoricalFocalCrossentropy(keras.losses.Loss):
     ...                 np.mean(per_sample), rtol=1e-5))
     True
     """
+
+    _options = ("gamma", "class_weight", "from_logits")
 
     def __init__(
         self,
@@ -310,18 +304,11 @@ class SparseCategoricalFocalCrossentropy(keras.losses.Loss):
         weights = ops.convert_to_tensor(self.class_weight, dtype=ce.dtype)
         return loss * ops.take(weights, codes)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            gamma=self.gamma,
-            class_weight=self.class_weight,
-            from_logits=self.from_logits,
-        )
-        return config
 
 
 @_register
-class BatchBalancedCrossentropy(keras.losses.Loss):
+@fill_doc
+class BatchBalancedCrossentropy(_ConfiguredLoss):
     """Cross-entropy with class weights recomputed from each batch's counts.
 
     In every batch, class ``c`` weighs ``(n_c + smoothing) ** -power``, with
@@ -357,14 +344,7 @@ class BatchBalancedCrossentropy(keras.losses.Loss):
         Exponent, >= 0; 0 is no weighting, 1 is "balanced".
     smoothing : float, default=0.0
         Pseudo-count added to each present class's batch count, >= 0.
-    from_logits : bool, default=False
-        Whether ``y_pred`` holds logits rather than probabilities.
-    reduction : str, default="sum_over_batch_size"
-        Keras' reduction of the per-sample losses.
-    name : str, default="batch_balanced_crossentropy"
-        Name of the loss (the key Keras logs it under).
-    dtype : str or None, default=None
-        Dtype of the loss computation (Keras' float type when None).
+    {{keras_loss_parameters:batch_balanced_crossentropy}}
 
     Examples
     --------
@@ -377,6 +357,8 @@ class BatchBalancedCrossentropy(keras.losses.Loss):
     ...                 np.mean(class_means)))
     True
     """
+
+    _options = ("power", "smoothing", "from_logits")
 
     def __init__(
         self,
@@ -414,12 +396,6 @@ class BatchBalancedCrossentropy(keras.losses.Loss):
         scale = ops.cast(ops.size(weights), ce.dtype) / ops.sum(weights)
         return ce * ops.stop_gradient(weights * scale)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            power=self.power, smoothing=self.smoothing, from_logits=self.from_logits
-        )
-        return config
 
 
 def _check_prior(prior):
@@ -448,7 +424,8 @@ def _check_prior(prior):
 
 
 @_register
-class LogitAdjustedCrossentropy(keras.losses.Loss):
+@fill_doc
+class LogitAdjustedCrossentropy(_ConfiguredLoss):
     """Logit-adjusted cross-entropy (Menon et al., ICLR 2021).
 
     The cross-entropy of ``softmax(f + tau * log prior)``, where ``f`` are the
@@ -475,14 +452,7 @@ class LogitAdjustedCrossentropy(keras.losses.Loss):
         entries for a sigmoid output.
     tau : float, default=1.0
         Strength of the adjustment, >= 0.
-    from_logits : bool, default=False
-        Whether ``y_pred`` holds logits rather than probabilities.
-    reduction : str, default="sum_over_batch_size"
-        Keras' reduction of the per-sample losses.
-    name : str, default="logit_adjusted_crossentropy"
-        Name of the loss (the key Keras logs it under).
-    dtype : str or None, default=None
-        Dtype of the loss computation (Keras' float type when None).
+    {{keras_loss_parameters:logit_adjusted_crossentropy}}
 
     Examples
     --------
@@ -494,6 +464,8 @@ class LogitAdjustedCrossentropy(keras.losses.Loss):
     >>> round(float(loss(np.array([1]), y_pred)), 4)
     1.6094
     """
+
+    _options = ("prior", "tau", "from_logits")
 
     def __init__(
         self,
@@ -532,7 +504,3 @@ class LogitAdjustedCrossentropy(keras.losses.Loss):
         ce, _ = _sparse_ce(y_true, scores + self.tau * log_prior, True)
         return ce
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(prior=self.prior, tau=self.tau, from_logits=self.from_logits)
-        return config
