@@ -22,7 +22,15 @@ from skweight._targets import (
     split_target_columns,
     zero_missing_weights,
 )
-from skweight._validation import check_parameter, describe, did_you_mean, per_output
+from skweight._validation import (
+    CheckedParams,
+    check_parameter,
+    check_real,
+    describe,
+    did_you_mean,
+    per_output,
+    real_in,
+)
 
 __all__ = [
     "ClassWeightStrategy",
@@ -43,7 +51,7 @@ ClassWeight = Union[
 ]
 
 
-class ClassWeightStrategy(BaseEstimator):
+class ClassWeightStrategy(CheckedParams, BaseEstimator):
     """Base class of the class-weight strategies.
 
     A strategy maps the classes of one output and their counts to per-class
@@ -89,9 +97,6 @@ class ClassWeightStrategy(BaseEstimator):
         """
         raise NotImplementedError
 
-    def _validate_params(self):
-        """Check parameters; raise ValueError/TypeError naming the bad one."""
-
     def __call__(self, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Per-class weights scaled to mean sample weight 1.
 
@@ -123,26 +128,8 @@ def scale_to_unit_mean(weights, counts):
     return weights * (counts.sum() / total)
 
 
-def _check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number. Got {value!r} of type "
-            f"{type(value).__name__} instead."
-        )
-    ok = np.isfinite(value)
-    if low is not None:
-        ok = ok and (value > low if low_open else value >= low)
-    if high is not None:
-        ok = ok and (value < high if high_open else value <= high)
-    if not ok:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        lo_s = "-inf" if low is None else f"{low}"
-        hi_s = "inf" if high is None else f"{high}"
-        raise ValueError(
-            f"{name} must be a finite number in {lo}{lo_s}, {hi_s}{hi}. "
-            f"Got {value!r} instead."
-        )
+# losses.py reads the checker here.
+_check_real = check_real
 
 
 class InverseFrequency(ClassWeightStrategy):
@@ -175,9 +162,7 @@ class InverseFrequency(ClassWeightStrategy):
         self.power = power
         self.smoothing = smoothing
 
-    def _validate_params(self):
-        _check_real(self.power, "power", low=0)
-        _check_real(self.smoothing, "smoothing", low=0)
+    _parameter_checks = {"power": real_in(low=0), "smoothing": real_in(low=0)}
 
     def raw_weights(self, classes, counts):
         return (np.asarray(counts, dtype=np.float64) + self.smoothing) ** -float(
@@ -212,8 +197,7 @@ class EffectiveNumber(ClassWeightStrategy):
     def __init__(self, beta: float = 0.999) -> None:
         self.beta = beta
 
-    def _validate_params(self):
-        _check_real(self.beta, "beta", low=0, high=1, high_open=True)
+    _parameter_checks = {"beta": real_in(low=0, high=1, high_open=True)}
 
     def raw_weights(self, classes, counts):
         beta = float(self.beta)

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import present_labels, split_target_columns
 from skweight._typing import CVLike, Features, SampleWeight, Targets
+from skweight._validation import CheckedParams, SklearnConstraints
 from skweight._views import _OutputView, final_step, is_multi_output
 from skweight._weights import check_output_sample_weight
 from skweight.model_selection._split import default_cv
@@ -70,7 +71,8 @@ def _logit_adjustments(estimator):
 _Self = TypeVar("_Self", bound="CalibratedMultiOutputClassifier")
 
 
-class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
+class CalibratedMultiOutputClassifier(CheckedParams, MultiOutputMetaMixin,
+                                      BaseEstimator):
     """Honest class probabilities for every output of a multi-output classifier.
 
     ``method="prior"`` removes the class weights that training used, with no
@@ -169,10 +171,11 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
     (2, 3)
     """
 
-    _parameter_constraints = {
-        "estimator": [HasMethods(["fit", "predict_proba"])],
-        "method": [StrOptions({"prior", "temperature", "sigmoid", "isotonic"})],
-        "cv": ["cv_object"],
+    _parameter_checks = {
+        "estimator": SklearnConstraints([HasMethods(["fit", "predict_proba"])]),
+        "method": SklearnConstraints(
+            [StrOptions({"prior", "temperature", "sigmoid", "isotonic"})]),
+        "cv": SklearnConstraints(["cv_object"]),
     }
 
     def __init__(self, estimator: Any, *, method: str = "prior",

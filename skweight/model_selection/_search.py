@@ -60,6 +60,8 @@ from skweight._targets import (
 )
 from skweight._typing import CVLike, Features, Scoring, Targets
 from skweight._validation import (
+    CheckedParams,
+    SklearnConstraints,
     check_numeric_features,
     resolve_loss_weights,
     seed_from_random_state,
@@ -349,7 +351,7 @@ def _copy_view(template, network, copy, cached, target_moments):
 _Self = TypeVar("_Self", bound="WeightGridSearchCV")
 
 
-class WeightGridSearchCV(BaseSearchCV):
+class WeightGridSearchCV(CheckedParams, BaseSearchCV):
     """Grid search over class weights and loss weights, stacked into few fits.
 
     ``GridSearchCV``'s interface and results for skweight estimators, at a
@@ -479,11 +481,13 @@ class WeightGridSearchCV(BaseSearchCV):
     True
     """
 
-    _parameter_constraints: dict = {
-        **{k: v for k, v in BaseSearchCV._parameter_constraints.items()
+    # scikit-learn's own checks for the parameters BaseSearchCV gives.
+    _parameter_checks: dict = {
+        **{k: SklearnConstraints(v)
+           for k, v in BaseSearchCV._parameter_constraints.items()
            if k != "pre_dispatch"},
-        "estimator": [HasMethods(["fit", "get_params"])],
-        "param_grid": [dict, list],
+        "estimator": SklearnConstraints([HasMethods(["fit", "get_params"])]),
+        "param_grid": SklearnConstraints([dict, list]),
     }
 
     def __init__(self, estimator: Any,

@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import present_labels, split_target_columns, unbox_labels
 from skweight._typing import CVLike, Features, RandomStateLike, Scoring, Targets
+from skweight._validation import CheckedParams, SklearnConstraints
 from skweight._views import is_multi_output
 from skweight.model_selection._split import default_cv
 
@@ -105,7 +106,8 @@ def _aligned(proba, fold_classes, classes):
 _Self = TypeVar("_Self", bound="MultiOutputTunedThresholdClassifierCV")
 
 
-class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator):
+class MultiOutputTunedThresholdClassifierCV(CheckedParams, MultiOutputMetaMixin,
+                                            BaseEstimator):
     """Per-output decision rules tuned by cross-validation.
 
     A binary output gets a decision threshold on the probability of its
@@ -196,13 +198,14 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
     (2, 3)
     """
 
-    _parameter_constraints = {
-        "estimator": [HasMethods(["fit", "predict_proba"])],
-        "scoring": [str, callable, list, dict],
-        "cv": ["cv_object", StrOptions({"prefit"}),
-               Interval(numbers.Real, 0.0, 1.0, closed="neither")],
-        "refit": ["boolean"],
-        "random_state": ["random_state"],
+    _parameter_checks = {
+        "estimator": SklearnConstraints([HasMethods(["fit", "predict_proba"])]),
+        "scoring": SklearnConstraints([str, callable, list, dict]),
+        "cv": SklearnConstraints([
+            "cv_object", StrOptions({"prefit"}),
+            Interval(numbers.Real, 0.0, 1.0, closed="neither")]),
+        "refit": SklearnConstraints(["boolean"]),
+        "random_state": SklearnConstraints(["random_state"]),
     }
 
     def __init__(self, estimator: Any, *, scoring: Scoring = "balanced_accuracy",
