@@ -158,11 +158,11 @@ class InverseFrequency(ClassWeightStrategy):
     array([1., 1.])
     """
 
+    _parameter_checks = {"power": real_in(low=0), "smoothing": real_in(low=0)}
+
     def __init__(self, power: float = 1.0, smoothing: float = 0.0) -> None:
         self.power = power
         self.smoothing = smoothing
-
-    _parameter_checks = {"power": real_in(low=0), "smoothing": real_in(low=0)}
 
     def raw_weights(self, classes, counts):
         return (np.asarray(counts, dtype=np.float64) + self.smoothing) ** -float(
@@ -194,10 +194,10 @@ class EffectiveNumber(ClassWeightStrategy):
     array([0.945, 1.491])
     """
 
+    _parameter_checks = {"beta": real_in(low=0, high=1, high_open=True)}
+
     def __init__(self, beta: float = 0.999) -> None:
         self.beta = beta
-
-    _parameter_checks = {"beta": real_in(low=0, high=1, high_open=True)}
 
     def raw_weights(self, classes, counts):
         beta = float(self.beta)

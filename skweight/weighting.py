@@ -247,10 +247,10 @@ class DWA(WeightingRule):
     array([0.876, 1.124])
     """
 
+    _parameter_checks = {"temperature": positive()}
+
     def __init__(self, temperature: float = 2.0) -> None:
         self.temperature = temperature
-
-    _parameter_checks = {"temperature": positive()}
 
     def end_epoch(self, losses, val_losses=None):
         super().end_epoch(losses, val_losses)
@@ -317,17 +317,17 @@ class GradNorm(WeightingRule):
     # autodiff; Keras' JAX train step is a pure function of the whole state.
     backends = ("tensorflow", "torch")
 
-    def __init__(self, alpha: float = 1.5, learning_rate: float = 0.025,
-                 shared_layer: str | None = None) -> None:
-        self.alpha = alpha
-        self.learning_rate = learning_rate
-        self.shared_layer = shared_layer
-
     _parameter_checks = {
         "alpha": positive(strict=False),
         "learning_rate": positive(),
         "shared_layer": check_optional_str,
     }
+
+    def __init__(self, alpha: float = 1.5, learning_rate: float = 0.025,
+                 shared_layer: str | None = None) -> None:
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.shared_layer = shared_layer
 
     def step(self, multipliers, base, losses, initial_losses, grad_norms, ops):
         """One GradNorm update of the multipliers.
