@@ -19,7 +19,6 @@ Run: ``python benchmarks/bench_early_stopping.py [--repeats 3]``.
 """
 
 import argparse
-import time
 
 # skweight first: when it is the one that loads Keras, TensorFlow's start-up
 # lines stay quiet (skweight._env.configure_logging).
@@ -28,15 +27,8 @@ from skweight import WeightedMultiOutputClassifier
 # isort: split
 from skweight.datasets import load_fair, load_penguins
 
-
-def best(fn, repeats):
-    fn()  # warm: traces, caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+# isort: split
+from _common import best_time
 
 
 def fit_times(X, Y, repeats, **params):
@@ -49,7 +41,8 @@ def fit_times(X, Y, repeats, **params):
             **params, **extra)
         return lambda: est.fit(X, Y)
 
-    one, many = best(fit(1), repeats), best(fit(101), repeats)
+    one = best_time(fit(1), repeats, warm=True)
+    many = best_time(fit(101), repeats, warm=True)
     per_epoch = (many - one) / 100
     return one - per_epoch, per_epoch, many
 
@@ -76,9 +69,10 @@ def main():
             random_state=0).fit(X, Y)
         reference = WeightedMultiOutputClassifier(
             class_weight="balanced", epochs=1, random_state=0).fit(X, Y)
-        t_plain = best(lambda est=reference, X=X: est.predict_proba(X),
-                       args.repeats * 3)
-        t_es = best(lambda est=stopped, X=X: est.predict_proba(X), args.repeats * 3)
+        t_plain = best_time(lambda est=reference, X=X: est.predict_proba(X),
+                            args.repeats * 3, warm=True)
+        t_es = best_time(lambda est=stopped, X=X: est.predict_proba(X),
+                         args.repeats * 3, warm=True)
         kept = stopped._snapshots.weights
         kept_bytes = sum(w.nbytes for state in kept for w in state)
         net_bytes = sum(w.nbytes for w in stopped.model_.get_weights())

@@ -15,41 +15,20 @@ Run: ``python benchmarks/bench_fit_predict.py [--epochs 50] [--repeats 3]``
 """
 
 import argparse
-import time
 
 # skweight first: when it is the one that loads Keras, TensorFlow's start-up
 # lines stay quiet (skweight._env.configure_logging).
 from skweight import WeightedMultiOutputClassifier
 
 # isort: split
-import keras
 import numpy as np
 from scikeras.wrappers import KerasClassifier
 
 from skweight import compute_output_sample_weight
 from skweight.datasets import load_penguins
 
-
-def network(n_features, mean, var, heads):
-    inputs = keras.Input((n_features,))
-    h = keras.layers.Normalization(mean=mean, variance=var)(inputs)
-    h = keras.layers.Dense(64, activation="relu")(h)
-    h = keras.layers.Dense(64, activation="relu")(h)
-    outs = [
-        keras.layers.Dense(1, activation="sigmoid", name=name)(h)
-        if k == 2 else keras.layers.Dense(k, activation="softmax", name=name)(h)
-        for name, k in heads
-    ]
-    return keras.Model(inputs, outs if len(outs) > 1 else outs[0])
-
-
-def best_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+# isort: split
+from _common import best_time, reference_network
 
 
 def main():
@@ -66,8 +45,8 @@ def main():
     species = Y["species"].to_numpy()
 
     def scikeras_model(meta):
-        return network(meta["n_features_in_"], mean, var,
-                       [("species", meta["n_classes_"])])
+        return reference_network(meta["n_features_in_"], mean, var,
+                                 [("species", meta["n_classes_"])])
 
     def make_scikeras():
         return KerasClassifier(scikeras_model, loss="sparse_categorical_crossentropy",
@@ -91,7 +70,8 @@ def main():
     W = compute_output_sample_weight("balanced", Y).astype(np.float32)
 
     def hand_written():
-        model = network(4, mean, var, [("species", 3), ("island", 3), ("sex", 2)])
+        model = reference_network(4, mean, var,
+                                  [("species", 3), ("island", 3), ("sex", 2)])
         model.compile(optimizer="adam", loss=[
             "sparse_categorical_crossentropy", "sparse_categorical_crossentropy",
             "binary_crossentropy"])

@@ -30,7 +30,6 @@ Run: ``python benchmarks/bench_fit_setup.py [--repeats 3] [--quick]``
 
 import argparse
 import os
-import time
 import warnings
 
 # skweight first: when it is the one that loads Keras, TensorFlow's start-up
@@ -38,7 +37,6 @@ import warnings
 from skweight import WeightedMultiOutputClassifier
 
 # isort: split
-import keras
 import numpy as np
 from scikeras.wrappers import KerasClassifier
 from sklearn.exceptions import ConvergenceWarning
@@ -51,24 +49,8 @@ from threadpoolctl import threadpool_limits
 from skweight import compute_output_sample_weight
 from skweight.datasets import load_penguins
 
-
-def network(n_features, mean, var, heads):
-    inputs = keras.Input((n_features,))
-    h = keras.layers.Normalization(mean=mean, variance=var)(inputs)
-    h = keras.layers.Dense(64, activation="relu")(h)
-    h = keras.layers.Dense(64, activation="relu")(h)
-    outs = [
-        keras.layers.Dense(1, activation="sigmoid", name=name)(h)
-        if k == 2 else keras.layers.Dense(k, activation="softmax", name=name)(h)
-        for name, k in heads
-    ]
-    return keras.Model(inputs, outs if len(outs) > 1 else outs[0])
-
-
-def timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+# isort: split
+from _common import reference_network, timed
 
 
 def side_by_side(contenders, repeats, warm_up):
@@ -127,10 +109,11 @@ def large_rows(repeats, epoch_list):
     targets = [Y[:, 0], Y[:, 1], Y[:, 2].astype(np.float32)]
 
     def scikeras_model(meta):
-        return network(meta["n_features_in_"], mean, var, [("y0", meta["n_classes_"])])
+        return reference_network(meta["n_features_in_"], mean, var,
+                                 [("y0", meta["n_classes_"])])
 
     def hand_written(E):
-        model = network(20, mean, var, heads)
+        model = reference_network(20, mean, var, heads)
         model.compile(optimizer="adam", loss=[
             "sparse_categorical_crossentropy", "sparse_categorical_crossentropy",
             "binary_crossentropy"])

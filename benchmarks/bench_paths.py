@@ -23,7 +23,6 @@ backend; the ratios are then against that backend's plain fit).
 """
 
 import argparse
-import time
 
 # skweight first: when it is the one that loads Keras, TensorFlow's start-up
 # lines stay quiet (skweight._env.configure_logging).
@@ -37,17 +36,10 @@ from skweight import DynamicWeightClassifier, WeightedMixedOutputEstimator
 from skweight.datasets import load_penguins
 from skweight.model_selection import WeightGridSearchCV
 
+# isort: split
+from _common import best_time
+
 RULES = ["inverse_loss", "dwa", "uncertainty", "gradnorm"]
-
-
-def best(fn, repeats):
-    fn()  # warm: traces, caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def class_weight_grid(Y):
@@ -70,8 +62,8 @@ def load_large():
 
 
 def fixed_and_per_epoch(make, X, Y, repeats):
-    one = best(lambda: make(1).fit(X, Y), repeats)
-    many = best(lambda: make(101).fit(X, Y), repeats)
+    one = best_time(lambda: make(1).fit(X, Y), repeats, warm=True)
+    many = best_time(lambda: make(101).fit(X, Y), repeats, warm=True)
     per_epoch = (many - one) / 100
     return one - per_epoch, per_epoch
 
@@ -91,37 +83,37 @@ def main():
     def plain(epochs):
         return WeightedMultiOutputClassifier(epochs=epochs, random_state=0)
 
-    anchor = best(lambda: plain(100).fit(X, Y), r)
+    anchor = best_time(lambda: plain(100).fit(X, Y), r, warm=True)
     rows = [("WeightedMultiOutputClassifier, 100 epochs", anchor, "1x")]
-    mixed = best(lambda: WeightedMixedOutputEstimator(
-        epochs=100, random_state=0).fit(X, Y), r)
+    mixed = best_time(lambda: WeightedMixedOutputEstimator(
+        epochs=100, random_state=0).fit(X, Y), r, warm=True)
     rows.append(("WeightedMixedOutputEstimator, 100 epochs", mixed,
                  f"{mixed / anchor:.2f}x the plain fit"))
     for rule in RULES:
         if rule == "gradnorm" and keras.backend.backend() == "jax":
             continue
-        t = best(lambda rule=rule: DynamicWeightClassifier(
-            weighting=rule, epochs=100, random_state=0).fit(X, Y), r)
+        t = best_time(lambda rule=rule: DynamicWeightClassifier(
+            weighting=rule, epochs=100, random_state=0).fit(X, Y), r, warm=True)
         rows.append((f"DynamicWeightClassifier({rule!r}), 100 epochs", t,
                      f"{t / anchor:.2f}x the plain fit"))
     grid = {"class_weight": class_weight_grid(Y)}
     cv = KFold(5, shuffle=True, random_state=0)
     for epochs in (30, 100):
-        one = best(lambda epochs=epochs: plain(epochs).fit(X, Y), r)
-        search = best(lambda epochs=epochs: WeightGridSearchCV(
-            plain(epochs), grid, cv=cv, refit=False).fit(X, Y), r)
+        one = best_time(lambda epochs=epochs: plain(epochs).fit(X, Y), r, warm=True)
+        search = best_time(lambda epochs=epochs: WeightGridSearchCV(
+            plain(epochs), grid, cv=cv, refit=False).fit(X, Y), r, warm=True)
         text = f"{search / one:.2f}x one fit ({one:.2f} s)"
         if not args.no_grid:
-            gs = best(lambda epochs=epochs: GridSearchCV(
-                plain(epochs), grid, cv=cv, refit=False).fit(X, Y), 1)
+            gs = best_time(lambda epochs=epochs: GridSearchCV(
+                plain(epochs), grid, cv=cv, refit=False).fit(X, Y), 1, warm=True)
             text += f"; {search / gs:.3f}x GridSearchCV ({gs:.1f} s)"
         rows.append((f"WeightGridSearchCV 12 x 5, {epochs} epochs", search, text))
     if not args.no_large:
         XL, YL = load_large()
-        one = best(lambda: plain(30).fit(XL, YL), 1)
-        search = best(lambda: WeightGridSearchCV(
+        one = best_time(lambda: plain(30).fit(XL, YL), 1, warm=True)
+        search = best_time(lambda: WeightGridSearchCV(
             plain(30), {"class_weight": class_weight_grid(YL)}, cv=cv,
-            refit=False).fit(XL, YL), 1)
+            refit=False).fit(XL, YL), 1, warm=True)
         rows.append(("WeightGridSearchCV 12 x 5, 20,000 rows, 30 epochs", search,
                      f"{search / one:.2f}x one fit ({one:.2f} s)"))
     print("| workload | time | against |\n|---|---|---|")

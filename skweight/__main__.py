@@ -50,7 +50,7 @@ def _imbalance(column):
     return f"{counts.max() / counts.min():.1f}:1"
 
 
-def main(argv=None):
+def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m skweight",
         description="Per-output class weights against none and against "
@@ -66,31 +66,31 @@ def main(argv=None):
     parser.add_argument("--plot", metavar="FILE",
                         help="save the per-output confusion matrices to FILE "
                         "(png, pdf, svg; needs matplotlib)")
-    args = parser.parse_args(argv)
+    return parser
 
-    import numpy as np
-    import pandas as pd
-    from sklearn.metrics import balanced_accuracy_score
-    from sklearn.model_selection import ShuffleSplit
+
+def _methods(Y):
+    """Per method: ``train rows -> (class_weight, sample_weight)``."""
     from sklearn.utils.class_weight import compute_sample_weight
 
-    from skweight import WeightedMultiOutputClassifier
-    from skweight.metrics import PerOutputConfusionMatrixDisplay, per_output_report
-
-    X, Y, title, fit_params = _load(args.dataset)
-    print(f"skweight demo on {title}: {len(X):,} rows, {X.shape[1]} features.")
-    print("Outputs (imbalance, largest:smallest class): " + ", ".join(
-        f"{c} ({_imbalance(Y[c])})" for c in Y.columns))
-    print(f"One shared-trunk network per method, {args.epochs} epochs, "
-          f"mean over {args.splits} random 70/30 splits.\n")
-    methods = {
+    return {
         "no weights": lambda tr: (None, None),
         "product (sklearn)": lambda tr: (
             None, compute_sample_weight("balanced", Y.iloc[tr])),
         "per-output (skweight)": lambda tr: ("balanced", None),
     }
+
+
+def _compare(X, Y, methods, args, fit_params):
+    """Each method's mean per-output balanced accuracy over the splits; the
+    last split's per-output model and its held-out rows."""
+    import numpy as np
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import ShuffleSplit
+
+    from skweight import WeightedMultiOutputClassifier
+
     scores = {m: [] for m in methods}
-    start = time.perf_counter()
     splitter = ShuffleSplit(args.splits, test_size=0.3, random_state=0)
     for seed, (train, test) in enumerate(splitter.split(X)):
         for method, weights in methods.items():
@@ -108,13 +108,19 @@ def main(argv=None):
                 )
                 for k in range(Y.shape[1])
             ])
-    means = {m: np.mean(v, axis=0) for m, v in scores.items()}
+    return {m: np.mean(v, axis=0) for m, v in scores.items()}, clf, test
+
+
+def _print_table(means, Y, seconds):
+    """The balanced accuracies side by side, the best of each output starred."""
+    import numpy as np
+
     width = max(len(c) for c in Y.columns) + 2
     print("Balanced accuracy on held-out data (* = best of the three)")
-    print(" " * width + "".join(f"{m:>24}" for m in methods))
+    print(" " * width + "".join(f"{m:>24}" for m in means))
     wins = 0
     for k, column in enumerate(Y.columns):
-        row = [means[m][k] for m in methods]
+        row = [means[m][k] for m in means]
         best = int(np.argmax(row))
         wins += best == 2
         cells = "".join(
@@ -122,22 +128,42 @@ def main(argv=None):
         )
         print(f"{column:<{width}}{cells}")
     print(f"\nPer-output weights are best on {wins} of {Y.shape[1]} outputs "
-          f"({time.perf_counter() - start:.0f} s). The product weights couple the "
+          f"({seconds:.0f} s). The product weights couple the "
           "outputs: a sample's weight for one output depends on its labels in the "
           "others.")
+
+
+def _report(clf, X_test, Y_test, plot):
+    """The per-output report of ``clf``; its confusion matrices to ``plot``."""
+    import pandas as pd
+
+    from skweight.metrics import PerOutputConfusionMatrixDisplay, per_output_report
+
     print("\nPer-output report of the per-output model on the held-out data of "
           "the last split:")
     with pd.option_context("display.width", 120, "display.precision", 3):
-        print(per_output_report(clf, X.iloc[test], Y.iloc[test]).to_string(
-            index=False))
-    if args.plot:
+        print(per_output_report(clf, X_test, Y_test).to_string(index=False))
+    if plot:
         import matplotlib
 
         matplotlib.use("Agg")
-        disp = PerOutputConfusionMatrixDisplay.from_estimator(
-            clf, X.iloc[test], Y.iloc[test])
-        disp.figure_.savefig(args.plot)
-        print(f"Confusion matrices saved to {args.plot}.")
+        disp = PerOutputConfusionMatrixDisplay.from_estimator(clf, X_test, Y_test)
+        disp.figure_.savefig(plot)
+        print(f"Confusion matrices saved to {plot}.")
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    X, Y, title, fit_params = _load(args.dataset)
+    print(f"skweight demo on {title}: {len(X):,} rows, {X.shape[1]} features.")
+    print("Outputs (imbalance, largest:smallest class): " + ", ".join(
+        f"{c} ({_imbalance(Y[c])})" for c in Y.columns))
+    print(f"One shared-trunk network per method, {args.epochs} epochs, "
+          f"mean over {args.splits} random 70/30 splits.\n")
+    start = time.perf_counter()
+    means, clf, test = _compare(X, Y, _methods(Y), args, fit_params)
+    _print_table(means, Y, time.perf_counter() - start)
+    _report(clf, X.iloc[test], Y.iloc[test], args.plot)
     return 0
 
 

@@ -31,7 +31,12 @@ from skweight._outputs import (
 from skweight._parameters import estimator_init, own_parameter
 from skweight._targets import mean_output_score
 from skweight._typing import Features, SampleWeight, Targets
-from skweight._validation import describe, did_you_mean, per_output
+from skweight._validation import (
+    check_parameter,
+    check_per_output_choice,
+    describe,
+    per_output,
+)
 from skweight._weights import is_strategy_entry
 
 __all__ = ["WeightedMixedOutputEstimator"]
@@ -197,20 +202,11 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
         return tags
 
     def _output_kinds(self, targets):
-        ot = self.output_types
-        if not (ot is None or isinstance(ot, (str, list, tuple, dict))):
-            raise TypeError(
-                "output_types must be None, a str, a list or a dict "
-                f"{{output_name: kind}}. Got {describe(ot)} instead."
-            )
-        given = per_output(ot, targets.names, param="output_types", default="auto")
-        for name, kind in zip(targets.names, given, strict=True):
-            if kind not in _KINDS:
-                raise ValueError(
-                    f"output_types for output {name!r} must be one of "
-                    f"{list(_KINDS)}. Got {describe(kind)} instead."
-                    + did_you_mean(kind, _KINDS)
-                )
+        check_parameter("output_types", self.output_types)
+        given = per_output(self.output_types, targets.names, param="output_types",
+                           default="auto")
+        check_per_output_choice(given, targets.names, param="output_types",
+                                options=_KINDS)
         # partial_fit keeps each output's kind: that of the fitted output, or
         # classification where classes were given.
         given = [getattr(g, "kind", CLASSIFICATION) if g is not None else kind

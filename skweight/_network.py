@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from skweight._scikeras_compat import seed_from_random_state
+from skweight._validation import check_parameter
 
 __all__ = ["PACKED_OUTPUT_NAME", "build_default_network"]
 
@@ -63,19 +64,10 @@ def build_default_network(
     keras.Model
         Not compiled: the estimator compiles it with per-output losses.
     """
+    check_parameter("model__hidden_layer_sizes", hidden_layer_sizes)
+    check_parameter("model__dropout", dropout)
+    check_parameter("model__label_layout", label_layout)
     sizes = tuple(hidden_layer_sizes)
-    if not all(isinstance(s, int) and s > 0 for s in sizes):
-        raise ValueError(
-            "model__hidden_layer_sizes must be a sequence of positive ints. "
-            f"Got {hidden_layer_sizes!r} instead."
-        )
-    if not 0.0 <= float(dropout) < 1.0:
-        raise ValueError(f"model__dropout must be in [0, 1). Got {dropout!r} instead.")
-    if label_layout not in ("auto", "packed", "heads"):
-        raise ValueError(
-            "model__label_layout must be 'auto', 'packed' or 'heads'. "
-            f"Got {label_layout!r} instead."
-        )
     _check_feature_scale(meta)
     seeds = _layer_seeds((params or {}).get("random_state"))
     # The columns the feature encoder gives (X's own by default).

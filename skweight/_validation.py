@@ -1,21 +1,31 @@
 """Parameter checks, in one place (NumPy only: no Keras import).
 
-Two things live here:
+This module is skweight's one parameter-checking mechanism. A checker is a
+function ``checker(value, name)`` that raises a ValueError or TypeError naming
+``name``; every class states its parameters' checkers in one table, and one
+runner applies it:
 
-- :data:`PARAMETER_CONSTRAINTS`, a table in the spirit of scikit-learn's
-  ``_parameter_constraints``: one checker per plain training parameter, so the
-  same bad value gets the same error from every estimator;
+- :data:`PARAMETER_CONSTRAINTS`, the estimators' table in the spirit of
+  scikit-learn's ``_parameter_constraints``: one checker per plain training
+  parameter (and per built-in network option, ``model__*``), so the same bad
+  value gets the same error from every estimator (:func:`check_parameter`);
+- :class:`CheckedParams`, the mixin of every other class with parameters
+  (class-weight strategies, weighting rules, the calibrator, the threshold
+  tuner, the search): a class attribute ``_parameter_checks = {name:
+  checker}`` and the one ``_validate_params`` that runs it
+  (:func:`validate_params`). Where a class inherits scikit-learn parameters
+  (the search's ``cv``, ``n_jobs``, ``refit``...), the checker is
+  :class:`SklearnConstraints`, which wraps scikit-learn's own constraint
+  objects so those parameters keep scikit-learn's checks and messages;
 - :func:`per_output`, the one resolver of "one value per output: a single
   value, a list, or a dict keyed by output name" (``class_weight``,
   ``loss_weights``, ``loss``, ``output_types``), with one set of rules and one
-  error wording.
-
-scikit-learn's own ``Interval``/``StrOptions`` live in a private module
-(``sklearn.utils._param_validation``), so skweight keeps this small table.
+  error wording, and :func:`check_per_output_choice` for its entries.
 """
 
 import copy
 import difflib
+import functools
 import numbers
 from collections.abc import Mapping, Sequence
 
@@ -24,14 +34,23 @@ from sklearn.metrics import get_scorer_names
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
+    "CheckedParams",
+    "SklearnConstraints",
+    "check_optional_str",
+    "check_per_output_choice",
+    "check_positive",
+    "check_real",
     "check_parameter",
     "check_numeric_features",
     "check_random_state_param",
     "describe",
     "did_you_mean",
     "per_output",
+    "positive",
+    "real_in",
     "resolve_loss_weights",
     "seed_from_random_state",
+    "validate_params",
 ]
 
 
@@ -218,6 +237,90 @@ def _check_tol(value, name):
         raise ValueError(f"{name} must be a finite float >= 0. Got {value!r} instead.")
 
 
+def check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
+    """A finite real number in the interval given by ``low`` and ``high``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number. Got {value!r} of type "
+            f"{type(value).__name__} instead."
+        )
+    ok = np.isfinite(value)
+    if low is not None:
+        ok = ok and (value > low if low_open else value >= low)
+    if high is not None:
+        ok = ok and (value < high if high_open else value <= high)
+    if not ok:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        lo_s = "-inf" if low is None else f"{low}"
+        hi_s = "inf" if high is None else f"{high}"
+        raise ValueError(
+            f"{name} must be a finite number in {lo}{lo_s}, {hi_s}{hi}. "
+            f"Got {value!r} instead."
+        )
+
+
+def check_positive(value, name, *, strict=True):
+    """A finite real number > 0 (``strict``) or >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number. Got {value!r} of type "
+            f"{type(value).__name__} instead."
+        )
+    if not np.isfinite(value) or value < 0 or (strict and value == 0):
+        bound = "> 0" if strict else ">= 0"
+        raise ValueError(
+            f"{name} must be a finite number {bound}. Got {value!r} instead."
+        )
+
+
+def check_optional_str(value, name, *, what="layer name"):
+    """None or a str (a layer name by default)."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be None or a {what} (str). Got {value!r} instead."
+        )
+
+
+def check_per_output_choice(entries, names, *, param, options):
+    """Each output's entry of a per-output parameter is one of ``options``."""
+    for name, entry in zip(names, entries, strict=True):
+        if entry not in options:
+            raise ValueError(
+                f"{param} for output {name!r} must be one of "
+                f"{list(options)}. Got {describe(entry)} instead."
+                + did_you_mean(entry, options)
+            )
+
+
+def _check_output_types(value, name):
+    if not (value is None or isinstance(value, (str, list, tuple, dict))):
+        raise TypeError(
+            f"{name} must be None, a str, a list or a dict "
+            f"{{output_name: kind}}. Got {describe(value)} instead."
+        )
+
+
+def _check_hidden_layer_sizes(value, name):
+    sizes = tuple(value)
+    if not all(isinstance(s, int) and s > 0 for s in sizes):
+        raise ValueError(
+            f"{name} must be a sequence of positive ints. Got {value!r} instead."
+        )
+
+
+def _check_dropout(value, name):
+    if not 0.0 <= float(value) < 1.0:
+        raise ValueError(f"{name} must be in [0, 1). Got {value!r} instead.")
+
+
+def _check_label_layout(value, name):
+    if value not in ("auto", "packed", "heads"):
+        raise ValueError(
+            f"{name} must be 'auto', 'packed' or 'heads'. Got {value!r} instead."
+        )
+
+
 # One checker per plain parameter; the per-output ones (class_weight,
 # loss_weights, loss entries) are checked against the outputs of y by
 # ``per_output`` and their own resolvers.
@@ -234,12 +337,75 @@ PARAMETER_CONSTRAINTS = {
     "n_iter_no_change": _check_n_iter_no_change,
     "tol": _check_tol,
     "scoring": _check_scoring,
+    "output_types": _check_output_types,
+    # The built-in network's options (skweight._network).
+    "model__hidden_layer_sizes": _check_hidden_layer_sizes,
+    "model__dropout": _check_dropout,
+    "model__label_layout": _check_label_layout,
 }
 
 
 def check_parameter(name, value):
     """Check one parameter against :data:`PARAMETER_CONSTRAINTS`."""
     PARAMETER_CONSTRAINTS[name](value, name)
+
+
+def real_in(**bounds):
+    """The checker of a real number within ``bounds`` (see :func:`check_real`)."""
+    return functools.partial(check_real, **bounds)
+
+
+def positive(strict=True):
+    """The checker of a real number > 0 (``strict``) or >= 0."""
+    return functools.partial(check_positive, strict=strict)
+
+
+class SklearnConstraints:
+    """A checker made of scikit-learn's own constraints for one parameter.
+
+    For parameters a class inherits from scikit-learn (the search's ``cv``,
+    ``n_jobs``, ``refit``...) or shares with it: they keep scikit-learn's
+    checks and its message ("The 'cv' parameter of ... must be ...").
+
+    Parameters
+    ----------
+    constraints : list
+        As in scikit-learn's ``_parameter_constraints``: types, ``"boolean"``,
+        ``"cv_object"``, ``HasMethods``, ``Interval``, ``StrOptions``...
+    """
+
+    def __init__(self, constraints):
+        self.constraints = list(constraints)
+
+    def __call__(self, value, name, caller=None):
+        from sklearn.utils._param_validation import validate_parameter_constraints
+
+        validate_parameter_constraints(
+            {name: self.constraints}, {name: value}, caller_name=caller or name)
+
+
+def validate_params(owner, checks):
+    """Run the table ``checks`` (``{name: checker}``) on ``owner``'s parameters."""
+    for name, check in checks.items():
+        value = getattr(owner, name)
+        if isinstance(check, SklearnConstraints):
+            check(value, name, caller=type(owner).__name__)
+        else:
+            check(value, name)
+
+
+class CheckedParams:
+    """Mixin: ``_validate_params`` runs the class's ``_parameter_checks`` table.
+
+    Put it before ``BaseEstimator`` (or a scikit-learn base) among the bases,
+    so that its ``_validate_params`` is the one scikit-learn's ``fit`` calls.
+    """
+
+    _parameter_checks: dict = {}
+
+    def _validate_params(self):
+        """Check parameters; raise ValueError/TypeError naming the bad one."""
+        validate_params(self, self._parameter_checks)
 
 
 def seed_from_random_state(random_state):

@@ -22,7 +22,14 @@ from skweight._targets import (
     split_target_columns,
     zero_missing_weights,
 )
-from skweight._validation import check_parameter, describe, did_you_mean, per_output
+from skweight._validation import (
+    CheckedParams,
+    check_parameter,
+    describe,
+    did_you_mean,
+    per_output,
+    real_in,
+)
 
 __all__ = [
     "ClassWeightStrategy",
@@ -43,7 +50,7 @@ ClassWeight = Union[
 ]
 
 
-class ClassWeightStrategy(BaseEstimator):
+class ClassWeightStrategy(CheckedParams, BaseEstimator):
     """Base class of the class-weight strategies.
 
     A strategy maps the classes of one output and their counts to per-class
@@ -89,9 +96,6 @@ class ClassWeightStrategy(BaseEstimator):
         """
         raise NotImplementedError
 
-    def _validate_params(self):
-        """Check parameters; raise ValueError/TypeError naming the bad one."""
-
     def __call__(self, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Per-class weights scaled to mean sample weight 1.
 
@@ -123,27 +127,6 @@ def scale_to_unit_mean(weights, counts):
     return weights * (counts.sum() / total)
 
 
-def _check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number. Got {value!r} of type "
-            f"{type(value).__name__} instead."
-        )
-    ok = np.isfinite(value)
-    if low is not None:
-        ok = ok and (value > low if low_open else value >= low)
-    if high is not None:
-        ok = ok and (value < high if high_open else value <= high)
-    if not ok:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        lo_s = "-inf" if low is None else f"{low}"
-        hi_s = "inf" if high is None else f"{high}"
-        raise ValueError(
-            f"{name} must be a finite number in {lo}{lo_s}, {hi_s}{hi}. "
-            f"Got {value!r} instead."
-        )
-
 
 class InverseFrequency(ClassWeightStrategy):
     """Weights proportional to ``1 / (n_c + smoothing) ** power``.
@@ -171,13 +154,11 @@ class InverseFrequency(ClassWeightStrategy):
     array([1., 1.])
     """
 
+    _parameter_checks = {"power": real_in(low=0), "smoothing": real_in(low=0)}
+
     def __init__(self, power: float = 1.0, smoothing: float = 0.0) -> None:
         self.power = power
         self.smoothing = smoothing
-
-    def _validate_params(self):
-        _check_real(self.power, "power", low=0)
-        _check_real(self.smoothing, "smoothing", low=0)
 
     def raw_weights(self, classes, counts):
         return (np.asarray(counts, dtype=np.float64) + self.smoothing) ** -float(
@@ -209,11 +190,10 @@ class EffectiveNumber(ClassWeightStrategy):
     array([0.945, 1.491])
     """
 
+    _parameter_checks = {"beta": real_in(low=0, high=1, high_open=True)}
+
     def __init__(self, beta: float = 0.999) -> None:
         self.beta = beta
-
-    def _validate_params(self):
-        _check_real(self.beta, "beta", low=0, high=1, high_open=True)
 
     def raw_weights(self, classes, counts):
         beta = float(self.beta)

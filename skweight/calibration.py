@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import present_labels, split_target_columns
 from skweight._typing import CVLike, Features, SampleWeight, Targets
+from skweight._validation import CheckedParams, SklearnConstraints
 from skweight._views import _OutputView, final_step, is_multi_output
 from skweight._weights import check_output_sample_weight
 from skweight.model_selection._split import default_cv
@@ -70,7 +71,8 @@ def _logit_adjustments(estimator):
 _Self = TypeVar("_Self", bound="CalibratedMultiOutputClassifier")
 
 
-class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
+class CalibratedMultiOutputClassifier(CheckedParams, MultiOutputMetaMixin,
+                                      BaseEstimator):
     """Honest class probabilities for every output of a multi-output classifier.
 
     ``method="prior"`` removes the class weights that training used, with no
@@ -169,10 +171,11 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
     (2, 3)
     """
 
-    _parameter_constraints = {
-        "estimator": [HasMethods(["fit", "predict_proba"])],
-        "method": [StrOptions({"prior", "temperature", "sigmoid", "isotonic"})],
-        "cv": ["cv_object"],
+    _parameter_checks = {
+        "estimator": SklearnConstraints([HasMethods(["fit", "predict_proba"])]),
+        "method": SklearnConstraints(
+            [StrOptions({"prior", "temperature", "sigmoid", "isotonic"})]),
+        "cv": SklearnConstraints(["cv_object"]),
     }
 
     def __init__(self, estimator: Any, *, method: str = "prior",
@@ -240,39 +243,41 @@ class CalibratedMultiOutputClassifier(MultiOutputMetaMixin, BaseEstimator):
                     subset_rows(X, train), subset_rows(y, train),
                     **({} if sw is None else {"sample_weight": sw}))
                 fitted.append((est, test))
-        calibrated = []
-        for est, rows in fitted:
-            classes = est.classes_ if is_multi_output(est) else [est.classes_]
-            per_output = []
-            for k in range(targets.n_outputs):
-                # Each output calibrates on the rows that have its label.
-                labelled = rows[present_labels(targets.columns[k][rows])]
-                # One split holding every row: for a frozen model, scikit-learn's
-                # folds would only cut its predictions in pieces (and refuse
-                # classes with fewer members than folds).
-                whole = [(np.arange(len(labelled)), np.arange(len(labelled)))]
-                calibrator = CalibratedClassifierCV(
-                    FrozenEstimator(_OutputView(est, k, encoded=True)),
-                    method=self.method, cv=whole,
-                )
-                with warnings.catch_warnings():
-                    # That the frozen model ignores sample weights is the point.
-                    warnings.filterwarnings(
-                        "ignore", "Since FrozenEstimator does not appear to accept",
-                        UserWarning)
-                    calibrator.fit(
-                        subset_rows(X, labelled),
-                        _codes(targets.columns[k][labelled], classes[k],
-                               targets.names[k]),
-                        sample_weight=None if sw_columns is None
-                        else sw_columns[labelled, k])
-                per_output.append(calibrator)
-            calibrated.append(per_output)
+        calibrated = [
+            [self._calibrate_output(est, rows, k, X, targets, sw_columns)
+             for k in range(targets.n_outputs)]
+            for est, rows in fitted
+        ]
         self._set_output_attributes(fitted[0][0])
         if frozen:
             self.estimator_ = self.estimator
         self.calibrated_classifiers_ = calibrated
         return self
+
+    def _calibrate_output(self, est, rows, k, X, targets, sw_columns):
+        """Output ``k``'s calibrator of the fitted ``est``, on ``rows``."""
+        classes = est.classes_ if is_multi_output(est) else [est.classes_]
+        # Each output calibrates on the rows that have its label.
+        labelled = rows[present_labels(targets.columns[k][rows])]
+        # One split holding every row: for a frozen model, scikit-learn's
+        # folds would only cut its predictions in pieces (and refuse
+        # classes with fewer members than folds).
+        whole = [(np.arange(len(labelled)), np.arange(len(labelled)))]
+        calibrator = CalibratedClassifierCV(
+            FrozenEstimator(_OutputView(est, k, encoded=True)),
+            method=self.method, cv=whole,
+        )
+        with warnings.catch_warnings():
+            # That the frozen model ignores sample weights is the point.
+            warnings.filterwarnings(
+                "ignore", "Since FrozenEstimator does not appear to accept",
+                UserWarning)
+            calibrator.fit(
+                subset_rows(X, labelled),
+                _codes(targets.columns[k][labelled], classes[k], targets.names[k]),
+                sample_weight=None if sw_columns is None
+                else sw_columns[labelled, k])
+        return calibrator
 
     def _corrections(self, estimator):
         """Per output, the factors that turn the network's probabilities into

@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 from skweight._docstrings import fill_doc  # noqa: E402
-from skweight._weights import _check_real  # noqa: E402
+from skweight._validation import check_real  # noqa: E402
 
 __all__ = [
     "BatchBalancedCrossentropy",
@@ -89,7 +89,7 @@ def _check_class_weight(class_weight, *, n_classes=None, name="class_weight"):
 
 def _non_negative(value, name):
     """``value`` as a float, refused unless a finite real >= 0."""
-    _check_real(value, name, low=0)
+    check_real(value, name, low=0)
     return float(value)
 
 

@@ -31,12 +31,15 @@ Every rule returns *multipliers* ``m_k``; the weight in the loss is
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from skweight._validation import did_you_mean
+from skweight._validation import (
+    CheckedParams,
+    check_optional_str,
+    did_you_mean,
+    positive,
+)
 
 __all__ = [
     "DWA",
@@ -52,20 +55,7 @@ __all__ = [
 _TINY_LOSS = 1e-12
 
 
-def _check_positive(value, name, *, strict=True):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number. Got {value!r} of type "
-            f"{type(value).__name__} instead."
-        )
-    if not np.isfinite(value) or value < 0 or (strict and value == 0):
-        bound = "> 0" if strict else ">= 0"
-        raise ValueError(
-            f"{name} must be a finite number {bound}. Got {value!r} instead."
-        )
-
-
-class WeightingRule(BaseEstimator):
+class WeightingRule(CheckedParams, BaseEstimator):
     """Base class of the dynamic loss-weighting rules.
 
     Subclasses implement :meth:`end_epoch` (loss-only rules), or set
@@ -104,9 +94,6 @@ class WeightingRule(BaseEstimator):
     learns_log_variance = False
     needs_grad_norms = False
     backends: tuple[str, ...] | None = None
-
-    def _validate_params(self):
-        """Check the options; raise ValueError/TypeError naming the bad one."""
 
     def start(self, n_outputs):
         """Validate the options, reset the state; return the first multipliers.
@@ -260,11 +247,10 @@ class DWA(WeightingRule):
     array([0.876, 1.124])
     """
 
+    _parameter_checks = {"temperature": positive()}
+
     def __init__(self, temperature: float = 2.0) -> None:
         self.temperature = temperature
-
-    def _validate_params(self):
-        _check_positive(self.temperature, "temperature")
 
     def end_epoch(self, losses, val_losses=None):
         super().end_epoch(losses, val_losses)
@@ -331,20 +317,17 @@ class GradNorm(WeightingRule):
     # autodiff; Keras' JAX train step is a pure function of the whole state.
     backends = ("tensorflow", "torch")
 
+    _parameter_checks = {
+        "alpha": positive(strict=False),
+        "learning_rate": positive(),
+        "shared_layer": check_optional_str,
+    }
+
     def __init__(self, alpha: float = 1.5, learning_rate: float = 0.025,
                  shared_layer: str | None = None) -> None:
         self.alpha = alpha
         self.learning_rate = learning_rate
         self.shared_layer = shared_layer
-
-    def _validate_params(self):
-        _check_positive(self.alpha, "alpha", strict=False)
-        _check_positive(self.learning_rate, "learning_rate")
-        if self.shared_layer is not None and not isinstance(self.shared_layer, str):
-            raise TypeError(
-                "shared_layer must be None or a layer name (str). Got "
-                f"{self.shared_layer!r} instead."
-            )
 
     def step(self, multipliers, base, losses, initial_losses, grad_norms, ops):
         """One GradNorm update of the multipliers.

@@ -1,5 +1,6 @@
 """WeightGridSearchCV: stacked copies train as separate fits, GridSearchCV's face."""
 
+import dataclasses
 import pickle
 
 import keras
@@ -17,7 +18,8 @@ from skweight import (
 from skweight._network import build_default_network
 from skweight.metrics import per_output_scorers
 from skweight.model_selection import MultiOutputStratifiedKFold, WeightGridSearchCV
-from skweight.model_selection._search import _copy_view
+from skweight.model_selection._search import _copy_view, train_group
+from skweight.model_selection._search_plan import plan_search
 
 TINY = {"model__hidden_layer_sizes": (8,), "random_state": 0}
 CV2 = MultiOutputStratifiedKFold(2)
@@ -25,10 +27,10 @@ CV2 = MultiOutputStratifiedKFold(2)
 
 def _initial_weights(search, X, Y):
     """The initial weights every copy starts from (a fixed random_state)."""
-    plan = search._plan(X, Y, {})
+    plan = plan_search(search, X, Y, {})
     group = plan.groups[0]
-    untrained = search._train_group(
-        {**group, "params": {**group["params"], "epochs": 0}}, plan.Xc
+    untrained = train_group(
+        dataclasses.replace(group, params={**group.params, "epochs": 0}), plan.Xc
     )
     return plan, group, untrained.copy_weights(0)
 
@@ -52,8 +54,8 @@ def test_stacked_copy_trains_as_a_separate_fit(penguins_small):
     grid = {"class_weight": [None, "balanced"], "loss_weights": [[1.0, 2.0, 0.5]]}
     search = WeightGridSearchCV(est, grid, cv=CV2)
     plan, group, start = _initial_weights(search, X, Y)
-    network = search._train_group(group, plan.Xc)
-    c = next(i for i, copy in enumerate(group["copies"])
+    network = train_group(group, plan.Xc)
+    c = next(i for i, copy in enumerate(group.copies)
              if copy.candidate == 1 and copy.split == 1)
     train, test = plan.splits[1]
     separate = WeightedMultiOutputClassifier(
@@ -94,10 +96,10 @@ def test_every_copy_trains_as_its_own_separate_fit(make, penguins_small):
             "loss_weights": [None, [1.0, 2.0, 0.5], {"island": 3.0}]}
     search = WeightGridSearchCV(est, grid, cv=CV2)
     plan, group, start = _initial_weights(search, X, Y)
-    network = search._train_group(group, plan.Xc)
+    network = train_group(group, plan.Xc)
     full = network.forward(plan.Xc)
-    assert len(group["copies"]) == 12
-    for c, copy in enumerate(group["copies"]):
+    assert len(group.copies) == 12
+    for c, copy in enumerate(group.copies):
         params = plan.candidates[copy.candidate]
         train, test = plan.splits[copy.split]
         separate = _separate(make, start, params, X.iloc[train], Y.iloc[train],
@@ -108,7 +110,7 @@ def test_every_copy_trains_as_its_own_separate_fit(make, penguins_small):
                     strict=True):
                 np.testing.assert_allclose(mine, theirs, atol=1e-4, rtol=0)
         X_test = X.iloc[test]
-        view = _copy_view(group["template"], network, c,
+        view = _copy_view(group.template, network, c,
                           ([(X_test, test)], full), None)
         for mine, theirs in zip(view.predict_proba(X_test),
                                 separate.predict_proba(X_test), strict=True):
@@ -130,8 +132,8 @@ def test_mini_batch_copies_move_as_their_separate_fits(penguins_small):
             "loss_weights": [None, [1.0, 4.0, 0.25]]}
     search = WeightGridSearchCV(est, grid, cv=CV2)
     plan, group, start = _initial_weights(search, X, Y)
-    network = search._train_group(group, plan.Xc)
-    for c, copy in enumerate(group["copies"]):
+    network = train_group(group, plan.Xc)
+    for c, copy in enumerate(group.copies):
         params = plan.candidates[copy.candidate]
         train, _ = plan.splits[copy.split]
         separate = _separate(WeightedMultiOutputClassifier, start, params,
@@ -179,7 +181,7 @@ def test_missing_labels_masked_copy_trains_as_a_separate_fit(penguins_small):
     search = WeightGridSearchCV(est, {"class_weight": ["balanced"]}, cv=2)
     plan, group, start = _initial_weights(search, X, holed)
     assert isinstance(plan.splits, list) and len(plan.splits) == 2
-    network = search._train_group(group, plan.Xc)
+    network = train_group(group, plan.Xc)
     train, test = plan.splits[1]
     separate = WeightedMultiOutputClassifier(
         _network_from(start, (8,)), class_weight="balanced", epochs=5,

@@ -1,9 +1,13 @@
-"""The parameter table and the one per-output resolver (skweight._validation)."""
+"""The parameter tables and the one per-output resolver (skweight._validation)."""
+
+import inspect
 
 import numpy as np
 import pytest
 
+from skweight import EffectiveNumber, InverseFrequency
 from skweight._validation import (
+    CheckedParams,
     check_parameter,
     per_output,
     resolve_loss_weights,
@@ -51,7 +55,9 @@ def test_loss_weights():
      ("batch_size", 0, ValueError), ("validation_split", 1.0, ValueError),
      ("random_state", "abc", TypeError), ("random_state", 1.5, TypeError),
      ("random_state", -1, ValueError), ("loss", 3, TypeError),
-     ("missing_labels", "drop", ValueError), ("missing_labels", None, ValueError)],
+     ("missing_labels", "drop", ValueError), ("missing_labels", None, ValueError),
+     ("output_types", 3, TypeError), ("model__hidden_layer_sizes", [0], ValueError),
+     ("model__dropout", 1.0, ValueError), ("model__label_layout", "flat", ValueError)],
 )
 def test_parameter_table_refuses(name, value, exc):
     with pytest.raises(exc, match=name):
@@ -64,7 +70,9 @@ def test_parameter_table_refuses(name, value, exc):
      ("random_state", None), ("random_state", 0),
      ("random_state", np.random.RandomState(0)),
      ("random_state", np.random.default_rng(0)), ("loss", ["mse", None]),
-     ("loss", {"a": "mse"}), ("missing_labels", "mask")],
+     ("loss", {"a": "mse"}), ("missing_labels", "mask"), ("output_types", None),
+     ("output_types", {"a": "regression"}), ("model__hidden_layer_sizes", (8, 4)),
+     ("model__dropout", 0.5), ("model__label_layout", "heads")],
 )
 def test_parameter_table_accepts(name, value):
     check_parameter(name, value)
@@ -79,3 +87,40 @@ def test_seed_from_a_generator_leaves_it_alone(make):
     draw = rng.random() if hasattr(rng, "random") else rng.random_sample()
     expected = before.random() if hasattr(before, "random") else before.random_sample()
     assert draw == expected
+
+
+def _classes_with_parameter_tables():
+    from skweight.calibration import CalibratedMultiOutputClassifier
+    from skweight.model_selection import (
+        MultiOutputTunedThresholdClassifierCV,
+        WeightGridSearchCV,
+    )
+    from skweight.weighting import DWA, GradNorm
+
+    return [InverseFrequency, EffectiveNumber, DWA, GradNorm,
+            CalibratedMultiOutputClassifier, MultiOutputTunedThresholdClassifierCV,
+            WeightGridSearchCV]
+
+
+@pytest.mark.parametrize("cls", _classes_with_parameter_tables(),
+                         ids=lambda c: c.__name__)
+def test_every_parameter_has_one_checker(cls):
+    """One table per class, naming exactly its parameters, run by the one
+    _validate_params."""
+    assert issubclass(cls, CheckedParams)
+    assert cls._validate_params is CheckedParams._validate_params
+    params = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    assert set(cls._parameter_checks) == params
+
+
+def test_scikit_learn_parameters_keep_scikit_learn_checks():
+    from skweight import WeightedMultiOutputClassifier
+    from skweight.model_selection import WeightGridSearchCV
+
+    search = WeightGridSearchCV(WeightedMultiOutputClassifier(), {}, n_jobs="two")
+    with pytest.raises(ValueError, match=r"The 'n_jobs' parameter of "
+                       r"WeightGridSearchCV must be .* Got 'two' instead"):
+        search._validate_params()
+    with pytest.raises(ValueError, match=r"power must be a finite number in "
+                       r"\[0, inf\]\. Got -1 instead"):
+        InverseFrequency(power=-1)._validate_params()

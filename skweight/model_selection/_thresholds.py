@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets import present_labels, split_target_columns, unbox_labels
 from skweight._typing import CVLike, Features, RandomStateLike, Scoring, Targets
+from skweight._validation import CheckedParams, SklearnConstraints
 from skweight._views import is_multi_output
 from skweight.model_selection._split import default_cv
 
@@ -105,7 +106,8 @@ def _aligned(proba, fold_classes, classes):
 _Self = TypeVar("_Self", bound="MultiOutputTunedThresholdClassifierCV")
 
 
-class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator):
+class MultiOutputTunedThresholdClassifierCV(CheckedParams, MultiOutputMetaMixin,
+                                            BaseEstimator):
     """Per-output decision rules tuned by cross-validation.
 
     A binary output gets a decision threshold on the probability of its
@@ -196,13 +198,14 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
     (2, 3)
     """
 
-    _parameter_constraints = {
-        "estimator": [HasMethods(["fit", "predict_proba"])],
-        "scoring": [str, callable, list, dict],
-        "cv": ["cv_object", StrOptions({"prefit"}),
-               Interval(numbers.Real, 0.0, 1.0, closed="neither")],
-        "refit": ["boolean"],
-        "random_state": ["random_state"],
+    _parameter_checks = {
+        "estimator": SklearnConstraints([HasMethods(["fit", "predict_proba"])]),
+        "scoring": SklearnConstraints([str, callable, list, dict]),
+        "cv": SklearnConstraints([
+            "cv_object", StrOptions({"prefit"}),
+            Interval(numbers.Real, 0.0, 1.0, closed="neither")]),
+        "refit": SklearnConstraints(["boolean"]),
+        "random_state": SklearnConstraints(["random_state"]),
     }
 
     def __init__(self, estimator: Any, *, scoring: Scoring = "balanced_accuracy",
@@ -281,17 +284,7 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
         targets = split_target_columns(y)
         scorings = self._scorings(targets.names)
         prefit = isinstance(self.cv, str)
-        if prefit and self.refit:
-            raise ValueError(
-                "cv='prefit' tunes the fitted estimator as it is: set refit=False. "
-                "Got refit=True instead."
-            )
-        splits: Any = None if prefit else self._splits(X, y, targets.ndim)
-        if not prefit and not self.refit and len(splits) > 1:
-            raise ValueError(
-                "refit=False keeps the network of a single split. Got cv with "
-                f"{len(splits)} splits instead; set refit=True or cv to a float."
-            )
+        splits = self._checked_splits(X, y, targets.ndim, prefit)
         # Rows whose label is missing for an output are left out of its tuning.
         present = [present_labels(col) for col in targets.columns]
         # The labels of an output in their own dtype once its missing values
@@ -308,53 +301,41 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
                                            subset_rows(y, train)), test)
                 for train, test in splits
             ]
-        rows = np.concatenate([test for _, test in fitted])
-        folds = np.concatenate([np.full(len(test), i)
-                                for i, (_, test) in enumerate(fitted)])
-        probas: list[list[np.ndarray]] = [[] for _ in classes]
-        for est, test in fitted:
-            p = est.predict_proba(subset_rows(X, test))
-            p = p if is_multi_output(est) else [p]
-            fold_classes = est.classes_ if is_multi_output(est) else [est.classes_]
-            for k, cls in enumerate(classes):
-                probas[k].append(_aligned(p[k], fold_classes[k], cls))
-        thresholds: list[float | None] = []
-        taus: list[float | None] = []
-        priors: list[np.ndarray | None] = []
-        scores: list[float] = []
+        rows, folds, probas = _out_of_fold(fitted, X, classes)
+        rules = []
         for k, cls in enumerate(classes):
             keep = present[k][rows]
-            P = np.vstack(probas[k])[keep]
             y_k = unbox_labels(targets.columns[k][rows][keep])
             inner_cv = (PredefinedSplit(folds[keep]) if len(fitted) > 1
                         else [(np.arange(len(y_k)), np.arange(len(y_k)))])
-            if len(cls) == 2:
-                tuner = TunedThresholdClassifierCV(
-                    _Probabilities(cls), scoring=scorings[k], cv=inner_cv,
-                    thresholds=N_THRESHOLDS,
-                ).fit(P, y_k)
-                thresholds.append(float(tuner.best_threshold_))
-                taus.append(None)
-                priors.append(None)
-                scores.append(float(tuner.best_score_))
-            else:
-                search = GridSearchCV(
-                    _LogitAdjustedRule(cls), {"tau": TAU_GRID},
-                    scoring=scorings[k], cv=inner_cv,
-                ).fit(P, y_k)
-                thresholds.append(None)
-                taus.append(float(search.best_params_["tau"]))
-                priors.append(_priors(labelled[k], cls))
-                scores.append(float(search.best_score_))
+            rules.append(_tune_output(np.vstack(probas[k])[keep], y_k, cls,
+                                      scorings[k], inner_cv, labelled[k]))
         if prefit or not self.refit:
             estimator = fitted[0][0]
         else:
             estimator = clone(self.estimator).fit(X, y)
         self._set_output_attributes(estimator)
         self.estimator_ = estimator
+        thresholds, taus, priors, scores = (list(r) for r in zip(*rules,
+                                                                 strict=True))
         self.thresholds_, self.tau_ = thresholds, taus
         self.priors_, self.best_scores_ = priors, scores
         return self
+
+    def _checked_splits(self, X, y, ndim, prefit):
+        """The splits (None for cv='prefit'), refit checked against them."""
+        if prefit and self.refit:
+            raise ValueError(
+                "cv='prefit' tunes the fitted estimator as it is: set refit=False. "
+                "Got refit=True instead."
+            )
+        splits: Any = None if prefit else self._splits(X, y, ndim)
+        if not prefit and not self.refit and len(splits) > 1:
+            raise ValueError(
+                "refit=False keeps the network of a single split. Got cv with "
+                f"{len(splits)} splits instead; set refit=True or cv to a float."
+            )
+        return splits
 
     def predict_proba(self, X: Features) -> np.ndarray | list[np.ndarray]:
         """The estimator's class probabilities (the rules do not change them).
@@ -387,3 +368,36 @@ class MultiOutputTunedThresholdClassifierCV(MultiOutputMetaMixin, BaseEstimator)
                 columns.append(
                     _adjusted_labels(P, cls, self.priors_[k], self.tau_[k]))
         return columns
+
+
+def _out_of_fold(fitted, X, classes):
+    """The held-out rows of every split, their fold, and per output the
+    out-of-fold probabilities (one array per split, columns as ``classes``)."""
+    rows = np.concatenate([test for _, test in fitted])
+    folds = np.concatenate([np.full(len(test), i)
+                            for i, (_, test) in enumerate(fitted)])
+    probas: list[list[np.ndarray]] = [[] for _ in classes]
+    for est, test in fitted:
+        p = est.predict_proba(subset_rows(X, test))
+        p = p if is_multi_output(est) else [p]
+        fold_classes = est.classes_ if is_multi_output(est) else [est.classes_]
+        for k, cls in enumerate(classes):
+            probas[k].append(_aligned(p[k], fold_classes[k], cls))
+    return rows, folds, probas
+
+
+def _tune_output(P, y_k, cls, scoring, inner_cv, labels):
+    """One output's rule on its out-of-fold probabilities ``P``:
+    ``(threshold, tau, prior, best score)``, a threshold for a binary output,
+    a logit-adjustment strength and the class priors for a multiclass one."""
+    if len(cls) == 2:
+        tuner = TunedThresholdClassifierCV(
+            _Probabilities(cls), scoring=scoring, cv=inner_cv,
+            thresholds=N_THRESHOLDS,
+        ).fit(P, y_k)
+        return float(tuner.best_threshold_), None, None, float(tuner.best_score_)
+    search = GridSearchCV(
+        _LogitAdjustedRule(cls), {"tau": TAU_GRID}, scoring=scoring, cv=inner_cv,
+    ).fit(P, y_k)
+    return (None, float(search.best_params_["tau"]), _priors(labels, cls),
+            float(search.best_score_))
