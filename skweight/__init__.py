@@ -7,14 +7,20 @@ when an estimator is first asked for.
 
 import importlib
 
+from skweight import _moved
+
 __version__ = "0.1.0"
+
+# Modules that moved into skweight._engine and skweight._targets stay
+# importable under their old paths (pickles name them).
+_moved.install()
 
 # Public name -> the module that defines it.
 _LAZY = {
-    "ClassWeightStrategy": "skweight._weights",
-    "EffectiveNumber": "skweight._weights",
-    "InverseFrequency": "skweight._weights",
-    "compute_output_sample_weight": "skweight._weights",
+    "ClassWeightStrategy": "skweight._targets._weights",
+    "EffectiveNumber": "skweight._targets._weights",
+    "InverseFrequency": "skweight._targets._weights",
+    "compute_output_sample_weight": "skweight._targets._weights",
     "WeightedMultiOutputClassifier": "skweight._classifier",
     "WeightedMixedOutputEstimator": "skweight._mixed",
     "DynamicWeightClassifier": "skweight._dynamic",

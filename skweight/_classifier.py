@@ -7,16 +7,16 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
 from skweight._docstrings import fill_doc
-from skweight._outputs import (
+from skweight._engine._base import BaseWeightedEstimator, score_targets, stack_columns
+from skweight._engine._parameters import estimator_init
+from skweight._targets._columns import subset_accuracy
+from skweight._targets._outputs import (
     CLASSIFICATION,
     OutputSet,
     classification_target_type,
     encode_output,
 )
-from skweight._parameters import estimator_init
-from skweight._targets import subset_accuracy
 from skweight._typing import Features, SampleWeight, Targets
 
 __all__ = ["WeightedMultiOutputClassifier"]

@@ -42,12 +42,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from skweight._base import TrainingPlan, training_variables
 from skweight._classifier import WeightedMultiOutputClassifier
 from skweight._docstrings import fill_doc
-from skweight._model_state import restore_trainer_state, trainer_state
-from skweight._network import build_default_network
-from skweight._parameters import estimator_init, own_parameter
+from skweight._engine._base import TrainingPlan, training_variables
+from skweight._engine._model_state import restore_trainer_state, trainer_state
+from skweight._engine._network import build_default_network
+from skweight._engine._parameters import estimator_init, own_parameter
 from skweight.weighting import WeightingRule, check_weighting
 
 __all__ = ["DynamicWeightClassifier"]
@@ -116,7 +116,7 @@ class _WeightedTrainer(keras.Model):
     """A functional model on the user's graph that optimises the weighted loss."""
 
     # Its loss and step are plain graph code: skweight's compiled training
-    # loop (skweight/_trainer.py) runs them as Keras' fit would.
+    # loop (skweight/_engine/_trainer.py) runs them as Keras' fit would.
     _graph_loop_safe = True
 
     def __init__(self, inputs, outputs, *, learn_log_variance, name=None):
@@ -141,11 +141,11 @@ class _WeightedTrainer(keras.Model):
         self.compile(**{**kwargs, "loss": self.recording_losses(kwargs["loss"])})
 
     def graph_loop_key(self):
-        """What the compiled training loop (skweight/_trainer.py) keys its
+        """What the compiled training loop (skweight/_engine/_trainer.py) keys its
         cache on: the network's architecture, the losses, optimizer and
         metrics, and the rule with its parameters (the constants it puts in
         the traced step); None when one of them does not describe itself."""
-        from skweight import _trainer
+        from skweight._engine import _trainer
 
         network = getattr(self, "_network", None)
         rule = self.loss_weighting.rule
@@ -174,7 +174,7 @@ class _WeightedTrainer(keras.Model):
     def graph_loop_twin(self):
         """A trainer of the same kind on a clone of the network, compiled
         alike: the compiled loop trains it in this trainer's stead."""
-        from skweight import _trainer
+        from skweight._engine import _trainer
 
         network = _trainer.clone_network(self._network)
         twin = type(self)(network.inputs, network.outputs,

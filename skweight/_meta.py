@@ -14,9 +14,9 @@ from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skweight._docstrings import fill_doc
-from skweight._targets import split_target_columns, subset_accuracy
+from skweight._targets._columns import split_target_columns, subset_accuracy
+from skweight._targets._views import final_step, is_multi_output
 from skweight._typing import Features, SampleWeight, Targets
-from skweight._views import final_step, is_multi_output
 
 __all__ = ["MultiOutputMetaMixin", "subset_rows"]
 

@@ -2,8 +2,8 @@
 
 One network, a shared trunk, and per output either a classification head
 (class-weighted cross-entropy) or a regression head (mean squared error on the
-standardised target), on the engine of :mod:`skweight._base`; the kinds of
-output are :mod:`skweight._outputs`' classes. It is not a classifier: its tags
+standardised target), on the engine of :mod:`skweight._engine._base`; the kinds of
+output are :mod:`skweight._targets._outputs`' classes. It is not a classifier: its tags
 say neither classifier nor regressor.
 """
 
@@ -19,17 +19,18 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 
-from skweight._base import BaseWeightedEstimator, score_targets, stack_columns
 from skweight._docstrings import fill_doc
-from skweight._outputs import (
+from skweight._engine._base import BaseWeightedEstimator, score_targets, stack_columns
+from skweight._engine._parameters import estimator_init, own_parameter
+from skweight._targets._columns import mean_output_score
+from skweight._targets._outputs import (
     CLASSIFICATION,
     REGRESSION,
     OutputSet,
     classification_target_type,
     encode_output,
 )
-from skweight._parameters import estimator_init, own_parameter
-from skweight._targets import mean_output_score
+from skweight._targets._weights import is_strategy_entry
 from skweight._typing import Features, SampleWeight, Targets
 from skweight._validation import (
     check_parameter,
@@ -37,7 +38,6 @@ from skweight._validation import (
     describe,
     per_output,
 )
-from skweight._weights import is_strategy_entry
 
 __all__ = ["WeightedMixedOutputEstimator"]
 

@@ -17,7 +17,7 @@ import types
 
 __all__ = ["MOVED", "install"]
 
-_ENGINE = ("_backend", "_base", "_build", "_callbacks", "_early_stopping", "_env",
+_ENGINE = ("_backend", "_base", "_build", "_callbacks", "_early_stopping",
            "_model_state", "_network", "_parameters", "_predict", "_trainer")
 _TARGETS = {"_multilabel": "_multilabel", "_outputs": "_outputs",
             "_views": "_views", "_weights": "_weights"}

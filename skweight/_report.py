@@ -22,7 +22,7 @@ from sklearn.metrics import (
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from skweight._targets import present_labels
+from skweight._targets._columns import present_labels
 
 __all__ = [
     "PerOutputConfusionMatrixDisplay",

@@ -298,7 +298,7 @@ class SkweightWrapper(BaseWrapper):
     ``routing_prefixes`` (prefixes routed besides scikeras' own).
     """
 
-    routing_prefixes = ()
+    routing_prefixes: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -338,7 +338,7 @@ PARAMETER_CONSTRAINTS = {
     "tol": _check_tol,
     "scoring": _check_scoring,
     "output_types": _check_output_types,
-    # The built-in network's options (skweight._network).
+    # The built-in network's options (skweight._engine._network).
     "model__hidden_layer_sizes": _check_hidden_layer_sizes,
     "model__dropout": _check_dropout,
     "model__label_layout": _check_label_layout,

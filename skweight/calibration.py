@@ -21,11 +21,11 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
-from skweight._targets import present_labels, split_target_columns
+from skweight._targets._columns import present_labels, split_target_columns
+from skweight._targets._views import _OutputView, final_step, is_multi_output
+from skweight._targets._weights import check_output_sample_weight
 from skweight._typing import CVLike, Features, SampleWeight, Targets
 from skweight._validation import CheckedParams, SklearnConstraints
-from skweight._views import _OutputView, final_step, is_multi_output
-from skweight._weights import check_output_sample_weight
 from skweight.model_selection._split import default_cv
 
 __all__ = ["CalibratedMultiOutputClassifier"]
@@ -48,7 +48,7 @@ def _codes(column, classes, name):
 
 def _logit_adjustments(estimator):
     """Per output, ``prior ** tau`` of a logit-adjusted loss, else None."""
-    from skweight._multilabel import PackedLogitAdjustedCrossentropy
+    from skweight._targets._multilabel import PackedLogitAdjustedCrossentropy
     from skweight.losses import LogitAdjustedCrossentropy
 
     n_outputs = len(estimator.output_names_)

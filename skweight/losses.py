@@ -123,7 +123,7 @@ class _ConfiguredLoss(keras.losses.Loss):
     configuration, so that ``from_config`` rebuilds it: the ``get_config``
     of every skweight loss, once."""
 
-    _options = ()
+    _options: tuple[str, ...] = ()
 
     def get_config(self):
         return {**super().get_config(),

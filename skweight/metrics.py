@@ -21,14 +21,14 @@ from skweight._report import (
     per_output_report,
     plot_loss_weights,
 )
-from skweight._targets import (
+from skweight._targets._columns import (
     present_labels,
     resolve_output,
     split_target_columns,
     unbox_labels,
 )
+from skweight._targets._views import _OutputView, _RegressionOutputView
 from skweight._validation import did_you_mean
-from skweight._views import _OutputView, _RegressionOutputView
 
 __all__ = [
     "PerOutputConfusionMatrixDisplay",

@@ -1,10 +1,10 @@
-"""The backend fast paths (skweight._backend)."""
+"""The backend fast paths (skweight._engine._backend)."""
 
 import keras
 import numpy as np
 import pytest
 
-from skweight import _backend
+from skweight._engine import _backend
 
 
 def _model():

@@ -214,7 +214,7 @@ _EARLY_STOPPING = """
 import json, pickle
 import numpy as np
 from skweight import WeightedMultiOutputClassifier
-from skweight._early_stopping import validation_rows
+from skweight._engine._early_stopping import validation_rows
 from skweight.datasets import load_penguins
 
 X, Y = load_penguins(return_X_y=True)

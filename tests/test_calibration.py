@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skweight import WeightedMultiOutputClassifier
-from skweight._views import _OutputView
+from skweight._targets._views import _OutputView
 from skweight.calibration import CalibratedMultiOutputClassifier
 from skweight.losses import LogitAdjustedCrossentropy
 from skweight.metrics import output_scorer

@@ -12,7 +12,7 @@ from skweight import (
     WeightedMixedOutputEstimator,
     WeightedMultiOutputClassifier,
 )
-from skweight._network import build_default_network
+from skweight._engine._network import build_default_network
 from skweight.utils import expected_failed_checks
 
 

@@ -18,9 +18,9 @@ from skweight import (
     DynamicWeightClassifier,
     WeightedMixedOutputEstimator,
     WeightedMultiOutputClassifier,
-    _trainer,
 )
-from skweight._early_stopping import validation_rows
+from skweight._engine import _trainer
+from skweight._engine._early_stopping import validation_rows
 from skweight.model_selection import WeightGridSearchCV
 
 TINY = {"model__hidden_layer_sizes": (16,), "optimizer__learning_rate": 0.03,

@@ -15,7 +15,7 @@ from skweight import (
     WeightedMixedOutputEstimator,
     WeightedMultiOutputClassifier,
 )
-from skweight._outputs import OutputsEncoder
+from skweight._targets._outputs import OutputsEncoder
 
 SMALL = {"epochs": 20, "random_state": 0, "optimizer__learning_rate": 0.01}
 

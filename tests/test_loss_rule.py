@@ -1,5 +1,5 @@
 """One rule fits every Keras classification loss to every kind of output
-(skweight._outputs.loss_target): the built-in network's head and the target
+(skweight._targets._outputs.loss_target): the built-in network's head and the target
 encoding follow the loss, or a ValueError before training names the output,
 the loss and what would fit. Never a constant loss at chance."""
 
@@ -14,7 +14,7 @@ from skweight import (
     WeightedMixedOutputEstimator,
     WeightedMultiOutputClassifier,
 )
-from skweight._outputs import loss_target
+from skweight._targets._outputs import loss_target
 from skweight.losses import (
     SparseCategoricalFocalCrossentropy,
     WeightedBinaryCrossentropy,

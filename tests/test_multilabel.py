@@ -9,7 +9,7 @@ from sklearn.metrics import balanced_accuracy_score, get_scorer
 from sklearn.model_selection import ShuffleSplit
 
 from skweight import WeightedMultiOutputClassifier
-from skweight._network import PACKED_OUTPUT_NAME
+from skweight._engine._network import PACKED_OUTPUT_NAME
 from skweight.metrics import output_scorer
 
 

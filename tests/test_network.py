@@ -1,11 +1,11 @@
-"""The built-in network (skweight._network)."""
+"""The built-in network (skweight._engine._network)."""
 
 import random
 
 import numpy as np
 import pytest
 
-from skweight._network import PACKED_OUTPUT_NAME, build_default_network
+from skweight._engine._network import PACKED_OUTPUT_NAME, build_default_network
 
 META = {"n_features_in_": 3, "feature_mean_": [0.0] * 3, "feature_var_": [1.0] * 3,
         "n_classes_": [3, 2], "n_outputs_": 2, "output_layer_names_": ["a", "b"]}

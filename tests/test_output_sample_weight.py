@@ -122,7 +122,7 @@ def test_label_check_judges_the_classes_as_type_of_target_the_column(column):
     # whole column accepts and refuses, and the weights stay scikit-learn's.
     from sklearn.utils.multiclass import type_of_target
 
-    from skweight._targets import unbox_labels
+    from skweight._targets._columns import unbox_labels
 
     try:
         verdict = type_of_target(unbox_labels(column))

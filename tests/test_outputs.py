@@ -1,11 +1,11 @@
-"""The kinds of output and the packed layout (skweight._outputs)."""
+"""The kinds of output and the packed layout (skweight._targets._outputs)."""
 
 import keras
 import numpy as np
 import pytest
 
-from skweight._multilabel import PackedBinaryCrossentropy
-from skweight._outputs import (
+from skweight._targets._multilabel import PackedBinaryCrossentropy
+from skweight._targets._outputs import (
     ClassificationOutput,
     OutputSet,
     RegressionOutput,

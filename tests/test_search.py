@@ -13,9 +13,9 @@ from skweight import (
     DynamicWeightClassifier,
     WeightedMixedOutputEstimator,
     WeightedMultiOutputClassifier,
-    _trainer,
 )
-from skweight._network import build_default_network
+from skweight._engine import _trainer
+from skweight._engine._network import build_default_network
 from skweight.metrics import per_output_scorers
 from skweight.model_selection import MultiOutputStratifiedKFold, WeightGridSearchCV
 from skweight.model_selection._search import _copy_view, train_group

@@ -1,10 +1,10 @@
-"""Target columns, label codes and layer names (skweight._targets)."""
+"""Target columns, label codes and layer names (skweight._targets._columns)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from skweight._targets import (
+from skweight._targets._columns import (
     encode_labels,
     layer_names,
     resolve_output,

@@ -1,4 +1,4 @@
-"""The graph training loop (skweight/_trainer.py) against Keras' own fit.
+"""The graph training loop (skweight/_engine/_trainer.py) against Keras' own fit.
 
 Each comparison trains the same network twice from the same initial weights
 (same ``random_state``) over the same batches (``shuffle=False``): once
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from skweight import DynamicWeightClassifier, WeightedMultiOutputClassifier, _trainer
-from skweight._callbacks import StopOnNonFiniteLoss
+from skweight._engine._callbacks import StopOnNonFiniteLoss
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",

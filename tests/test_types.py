@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECKED = [
     "skweight/__init__.py",
     "skweight/_typing.py",
-    "skweight/_base.py",
+    "skweight/_engine/_base.py",
     "skweight/_classifier.py",
     "skweight/_mixed.py",
     "skweight/_dynamic.py",
@@ -26,7 +26,7 @@ CHECKED = [
     "skweight/calibration.py",
     "skweight/utils.py",
     "skweight/model_selection",
-    "skweight/_weights.py",
+    "skweight/_targets/_weights.py",
     "skweight/_report.py",
     "skweight/metrics.py",
     "skweight/weighting.py",

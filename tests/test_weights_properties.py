@@ -16,7 +16,7 @@ from skweight import (
     WeightedMultiOutputClassifier,
     compute_output_sample_weight,
 )
-from skweight._weights import STRATEGIES
+from skweight._targets._weights import STRATEGIES
 from skweight.datasets import load_fair, load_penguins
 
 _, _PENGUINS_Y = load_penguins(return_X_y=True)

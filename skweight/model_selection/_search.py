@@ -47,9 +47,9 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, check_array
 
-from skweight._network import build_default_network
-from skweight._outputs import RegressionOutput
+from skweight._engine._network import build_default_network
 from skweight._scikeras_compat import seeded
+from skweight._targets._outputs import RegressionOutput
 from skweight._typing import CVLike, Features, Scoring, Targets
 from skweight._validation import (
     CheckedParams,
@@ -102,7 +102,7 @@ def _copy_view(template, network, copy, cached, target_moments):
 
     A shallow copy of the template whose raw outputs are the copy's: the
     estimator's own ``predict``, ``predict_proba`` and ``score`` decode them
-    (:mod:`skweight._outputs`), as they would a separate fit of the copy's
+    (:mod:`skweight._targets._outputs`), as they would a separate fit of the copy's
     candidate, a regression output with its fold's moments.
     """
     view = object.__new__(type(template))

@@ -33,20 +33,20 @@ from sklearn.model_selection import (
 from sklearn.utils import indexable
 from sklearn.utils.validation import _check_method_params, check_array
 
-from skweight._targets import (
+from skweight._targets._columns import (
     encode_labels,
     fill_missing_labels,
     split_target_columns,
 )
-from skweight._validation import (
-    check_numeric_features,
-    resolve_loss_weights,
-)
-from skweight._weights import (
+from skweight._targets._weights import (
     check_output_sample_weight,
     class_weights_for_output,
     is_strategy_entry,
     resolve_class_weight,
+)
+from skweight._validation import (
+    check_numeric_features,
+    resolve_loss_weights,
 )
 from skweight.metrics import _OutputScorer
 from skweight.model_selection._split import MultiOutputStratifiedKFold

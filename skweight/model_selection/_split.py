@@ -18,7 +18,11 @@ from sklearn.model_selection import BaseCrossValidator, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples
 
-from skweight._targets import encode_labels, present_labels, split_target_columns
+from skweight._targets._columns import (
+    encode_labels,
+    present_labels,
+    split_target_columns,
+)
 from skweight._typing import Features, RandomStateLike, Targets
 
 __all__ = ["MultiOutputStratifiedKFold"]

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from skweight import _backend, _trainer
+from skweight._engine import _backend, _trainer
 
 __all__ = ["StackedNetwork"]
 
@@ -120,7 +120,7 @@ class _StackedLoss(keras.losses.Loss):
 
 class _StackedModel(keras.Model):
     """The stacked network's Keras model, which describes itself to skweight's
-    compiled training loop (skweight/_trainer.py): a second search of the same
+    compiled training loop (skweight/_engine/_trainer.py): a second search of the same
     shape trains on a twin already traced."""
 
     def graph_loop_key(self):
@@ -304,7 +304,7 @@ class StackedNetwork:
         """Copy ``k``'s dense weights, ``{layer name: [kernel, bias]}``.
 
         The layer names are those of the built-in network
-        (:func:`skweight._network.build_default_network`), so that
+        (:func:`skweight._engine._network.build_default_network`), so that
         ``model.get_layer(name).set_weights(...)`` installs them there.
         """
         return {

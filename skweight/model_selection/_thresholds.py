@@ -29,10 +29,14 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from skweight._meta import MultiOutputMetaMixin, subset_rows
-from skweight._targets import present_labels, split_target_columns, unbox_labels
+from skweight._targets._columns import (
+    present_labels,
+    split_target_columns,
+    unbox_labels,
+)
+from skweight._targets._views import is_multi_output
 from skweight._typing import CVLike, Features, RandomStateLike, Scoring, Targets
 from skweight._validation import CheckedParams, SklearnConstraints
-from skweight._views import is_multi_output
 from skweight.model_selection._split import default_cv
 
 __all__ = ["MultiOutputTunedThresholdClassifierCV"]

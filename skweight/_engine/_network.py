@@ -1,8 +1,8 @@
 """The built-in Keras network: a shared dense trunk and one head per output.
 
 Multilabel targets get one sigmoid layer for all labels by default (the packed
-layout, see :mod:`skweight._multilabel`); regression outputs of the mixed-output
-estimator get one linear unit.
+layout, see :mod:`skweight._targets._multilabel`); regression outputs of the
+mixed-output estimator get one linear unit.
 """
 
 import keras
@@ -92,7 +92,7 @@ def build_default_network(
         )(h)
         return keras.Model(inputs, outputs, name="skweight_network")
     if output_set is not None:
-        # Each head as its output's loss needs it (skweight._outputs).
+        # Each head as its output's loss needs it (skweight._targets._outputs).
         heads = output_set.heads()
     else:
         n_classes_ = np.atleast_1d(np.asarray(meta["n_classes_"],

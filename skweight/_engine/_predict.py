@@ -5,7 +5,7 @@ import keras
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skweight import _backend
+from skweight._engine import _backend
 from skweight._scikeras_compat import route_params
 from skweight._validation import check_numeric_features
 

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 
 import keras
 
-from skweight._model_state import copy_user_model
-from skweight._network import build_default_network
-from skweight._outputs import NAMED_LOSSES, check_loss_names
+from skweight._engine._model_state import copy_user_model
+from skweight._engine._network import build_default_network
 from skweight._scikeras_compat import (
     builder_takes,
     route_params,
     scikeras_compile_arguments,
 )
+from skweight._targets._outputs import NAMED_LOSSES, check_loss_names
 from skweight._validation import did_you_mean
 
 __all__ = ["build_model", "builtin_compile_arguments", "compile_kwargs"]

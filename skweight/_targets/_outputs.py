@@ -12,8 +12,8 @@ Keras target and decoding, in one place.
   linear unit (mean squared error); predictions mapped back;
 - :class:`OutputSet`: the outputs of one fit, and the *packed* multilabel
   layout (one ``Dense(n_labels, sigmoid)`` output for all labels, see
-  :mod:`skweight._multilabel`), decided once per model by :meth:`OutputSet.bind`
-  and kept in the fitted state.
+  :mod:`skweight._targets._multilabel`), decided once per model by
+  :meth:`OutputSet.bind` and kept in the fitted state.
 """
 
 from collections.abc import Mapping
@@ -22,14 +22,14 @@ import keras
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from skweight._multilabel import (
+from skweight._scikeras_compat import is_categorical_crossentropy
+from skweight._targets._columns import LabelCodes, encode_labels
+from skweight._targets._multilabel import (
     PackedBinaryCrossentropy,
     PackedLogitAdjustedCrossentropy,
     PerLabelLoss,
     expand_label_losses,
 )
-from skweight._scikeras_compat import is_categorical_crossentropy
-from skweight._targets import LabelCodes, encode_labels
 from skweight._validation import did_you_mean, per_output
 
 __all__ = ["ClassificationOutput", "OutputSet", "OutputsEncoder", "RegressionOutput",
@@ -646,7 +646,7 @@ class OutputsEncoder(TransformerMixin, BaseEstimator):
         return {}
 
     def transform(self, y):
-        from skweight._targets import split_target_columns
+        from skweight._targets._columns import split_target_columns
 
         targets = split_target_columns(y)
         return [encode_output(o.kind, col, o.name, o.layer_name, o)[1]

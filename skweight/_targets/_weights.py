@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 
-from skweight._targets import (
+from skweight._targets._columns import (
     discount_outputs,
     encode_labels,
     mask_missing_labels,

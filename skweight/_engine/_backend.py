@@ -118,7 +118,7 @@ def _epoch_orders(n, seed):
     seed, which is one per process: a fit in another thread that seeds it
     between this fit's seeding and the pipeline's making changed this fit's
     batches. The orders here are stateless shuffles of ``(seed, epoch)``, as
-    skweight's trainer draws them (``skweight/_trainer.py``), with the epoch
+    skweight's trainer draws them (``skweight/_engine/_trainer.py``), with the epoch
     counted by the pipeline itself.
     """
     import tensorflow as tf

@@ -205,7 +205,7 @@ def accumulate_counts(labels, previous):
 def check_partial_classes(classes, targets, fitted=None):
     """The ``classes`` of ``partial_fit``, one sorted array (or None) per output.
 
-    ``fitted`` is the fitted :class:`~skweight._outputs.OutputSet` after the
+    ``fitted`` is the fitted :class:`~skweight._targets._outputs.OutputSet` after the
     first call: ``classes`` may then only repeat its classes.
     """
     if classes is None:

@@ -30,7 +30,7 @@ import threading
 import keras
 import numpy as np
 
-from skweight._callbacks import StopOnNonFiniteLoss
+from skweight._engine._callbacks import StopOnNonFiniteLoss
 from skweight._scikeras_compat import keras_config_without_tensorflow
 
 # Keras fit arguments this loop honours; any other sends the fit to Keras.

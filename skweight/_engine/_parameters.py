@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from skweight._scikeras_compat import SkweightWrapper
+from skweight._targets._weights import ClassWeight
 from skweight._typing import (
     KerasLoss,
     KerasModel,
     LossWeights,
     RandomStateLike,
 )
-from skweight._weights import ClassWeight
 
 __all__ = ["PARAMETERS", "estimator_init"]
 

@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 
-from skweight import _backend
+from skweight._engine import _backend
 from skweight._validation import LOSS_SCORING as LOSS
 from skweight._validation import did_you_mean
 
@@ -231,7 +231,7 @@ class BestEpochs(keras.callbacks.Callback):
         self.wait = 0
 
     # Keras-fit twins (JAX, PyTorch) copy their state into the network after
-    # every epoch for this callback (skweight._trainer.keras_fit).
+    # every epoch for this callback (skweight._engine._trainer.keras_fit).
     reads_network = True
 
     def graph_loop_syncs(self):

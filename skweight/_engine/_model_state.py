@@ -74,7 +74,7 @@ def check_warm_start(fitted, state, *, partial=False, name="the estimator"):
         The fitted estimator's attributes (``vars(estimator)``).
     state : dict
         The fitted attributes the new data gives (``_outputs_`` is the
-        :class:`~skweight._outputs.OutputSet`).
+        :class:`~skweight._targets._outputs.OutputSet`).
     partial : bool, default=False
         Whether ``partial_fit`` asks (the messages name it).
     name : str, default="the estimator"

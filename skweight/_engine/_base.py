@@ -7,15 +7,15 @@ outputs, in the manner of scikit-learn's ``BaseMultilayerPerceptron``:
    ``y``, ``class_weight``, ``sample_weight``, ``loss_weights``, ``loss``; the
    per-output sample weights (class weight x sample weight); the new fitted
    state. Nothing is trained or changed when an error is raised;
-2. model building and compiling, through :mod:`skweight._build`;
+2. model building and compiling, through :mod:`skweight._engine._build`;
 3. training on a :class:`TrainingPlan` (:meth:`_training_plan`, the one hook
    through which an estimator trains something else than the plain compiled
    model, e.g. :class:`~skweight.DynamicWeightClassifier`);
 4. the transactional commit: the new state is installed at once after
    training succeeded; a failed warm start puts every variable back;
-5. prediction, through :mod:`skweight._predict`.
+5. prediction, through :mod:`skweight._engine._predict`.
 
-What depends on the kind of outputs lives in :mod:`skweight._outputs`; the
+What depends on the kind of outputs lives in :mod:`skweight._targets._outputs`; the
 estimators say which kinds they have (:meth:`_encode_targets`).
 """
 
@@ -43,25 +43,25 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skweight import (
-    _backend,
-    _trainer,
-    losses,  # noqa: F401  (registers skweight's losses with Keras)
+from skweight import losses  # noqa: F401  (registers skweight's losses with Keras)
+from skweight._engine import _backend, _trainer
+from skweight._engine._build import (
+    build_model,
+    builtin_compile_arguments,
+    compile_kwargs,
 )
-from skweight._build import build_model, builtin_compile_arguments, compile_kwargs
-from skweight._callbacks import StopOnNonFiniteLoss
-from skweight._early_stopping import (
+from skweight._engine._callbacks import StopOnNonFiniteLoss
+from skweight._engine._early_stopping import (
     BestEpochs,
     check_clonable,
     take_rows,
     validation_rows,
 )
-from skweight._model_state import check_warm_start, fit_optimizer_params
-from skweight._network import build_default_network
-from skweight._outputs import OutputsEncoder
-from skweight._predict import X_CHECKS, raw_outputs
+from skweight._engine._model_state import check_warm_start, fit_optimizer_params
+from skweight._engine._network import build_default_network
+from skweight._engine._predict import X_CHECKS, raw_outputs
 from skweight._scikeras_compat import SkweightWrapper, route_params, seeded
-from skweight._targets import (
+from skweight._targets._columns import (
     accumulate_counts,
     check_partial_classes,
     discount_outputs,
@@ -70,6 +70,12 @@ from skweight._targets import (
     split_target_columns,
     zero_missing_weights,
 )
+from skweight._targets._outputs import OutputsEncoder
+from skweight._targets._weights import (
+    check_output_sample_weight,
+    resolve_class_weight,
+    weigh_outputs,
+)
 from skweight._typing import Features, SampleWeight, Targets
 from skweight._validation import (
     check_numeric_features,
@@ -77,11 +83,6 @@ from skweight._validation import (
     per_output,
     resolve_loss_weights,
     seed_from_random_state,
-)
-from skweight._weights import (
-    check_output_sample_weight,
-    resolve_class_weight,
-    weigh_outputs,
 )
 
 __all__ = ["BaseWeightedEstimator", "Prepared", "TrainingPlan", "score_targets",
@@ -186,7 +187,7 @@ def _n_rows(X):
 
 def _train_network(model, X, ys, weights, callbacks, args, initial_epoch, seed):
     """Train through skweight's graph loop when it can honour the request
-    (``skweight/_trainer.py``), else through Keras' ``fit``; return the logs."""
+    (``skweight/_engine/_trainer.py``), else through Keras' ``fit``; return the logs."""
     # A model of several inputs takes a structure: Keras' fit feeds it.
     if not isinstance(X, np.ndarray) or _trainer.unsupported(
             model, callbacks=callbacks, fit_args=args,
@@ -245,8 +246,8 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
 def _keras_fit_other_backend(model, data, n_train, callbacks, args, initial_epoch,
                              epochs, seed, *, batch_size, val_bs, shuffle):
     """``Model.fit`` on JAX or PyTorch: batches in a per-fit seeded order
-    (:class:`skweight._backend.SeededBatches`), on a cached twin when one can
-    stand in for the network (:func:`skweight._trainer.keras_fit`)."""
+    (:class:`skweight._engine._backend.SeededBatches`), on a cached twin when one can
+    stand in for the network (:func:`skweight._engine._trainer.keras_fit`)."""
     X, y_in, w_in = data
     if seed is None:
         seed = int(np.random.randint(np.iinfo(np.int32).max))
@@ -541,12 +542,13 @@ class BaseWeightedEstimator(SkweightWrapper):
         return self._scikeras_builder()
 
     def _compile_arguments(self):
-        # skweight's named losses are kept from scikeras (skweight._build).
+        # skweight's named losses are kept from scikeras (skweight._engine._build).
         return builtin_compile_arguments(self)
 
     def _make_compile_kwargs(self, model, meta, loss_weights=None,
                              steps_per_epoch=None):
-        """``model.compile``'s arguments (:func:`skweight._build.compile_kwargs`)."""
+        """``model.compile``'s arguments
+        (:func:`skweight._engine._build.compile_kwargs`)."""
         return compile_kwargs(self, model, meta, loss_weights, steps_per_epoch)
 
     # ---------------------------------------------------------- training
@@ -850,7 +852,7 @@ n_outputs)
 
     # -------------------------------------------------------- predicting
     def _raw_outputs(self, X, **kwargs):
-        """One raw prediction array per output (:mod:`skweight._predict`)."""
+        """One raw prediction array per output (:mod:`skweight._engine._predict`)."""
         return raw_outputs(self, X, kwargs)
 
     def _custom_target_encoder(self):
