@@ -215,6 +215,81 @@ dtype : str or None, default=None
     Dtype of the loss computation (Keras' float type when None).
 """
 
+PIECES['meta_samples'] = """\
+Parameters
+----------
+X : array-like of shape (n_samples, n_features)
+    The samples.
+
+Returns
+-------
+"""
+
+PIECES['meta_predict_proba'] = """\
+{{meta_samples}}
+ndarray of shape (n_samples, n_classes) or list of ndarray
+    The probabilities; a list with one such array per output for
+    multi-output ``y``.
+"""
+
+PIECES['rule_step_sections'] = """\
+Parameters
+----------
+multipliers : tensor of shape (n_outputs,)
+    The current multipliers.
+base : tensor of shape (n_outputs,)
+    The fixed ``loss_weights``.
+losses : tensor of shape (n_outputs,)
+    The unweighted losses of this step.
+initial_losses : tensor of shape (n_outputs,)
+    The unweighted losses of the first step.
+grad_norms : tensor of shape (n_outputs,)
+    The gradient norms ``g_k`` at the last shared layer.
+ops : module
+    ``keras.ops`` (or a module with the same functions).
+
+Returns
+-------
+tensor of shape (n_outputs,)
+    The updated multipliers.
+"""
+
+PIECES['meta_fitted_attributes'] = """\
+n_outputs_ : int
+output_names_ : list of str
+n_features_in_ : int
+feature_names_in_ : ndarray of str
+    When ``X`` has column names.
+"""
+
+PIECES['loader_names'] = """\
+feature_names : list of str
+    The names of the feature columns.
+target_names : list of str
+    The names of the target columns.
+DESCR : str
+    Description of the data set, its class counts and licence.
+"""
+
+PIECES['loader_tuple_and_raises'] = """\
+(data, target) : tuple if ``return_X_y`` is True
+    The two objects described above.
+
+Raises
+------
+TypeError
+    If ``as_frame`` or ``return_X_y`` is not a bool.
+"""
+
+PIECES['log_vars_parameters'] = """\
+Parameters
+----------
+log_vars : tensor of shape (n_outputs,)
+    The learned log-variances ``s``.
+ops : module
+    ``keras.ops`` (or a module with the same functions).
+"""
+
 
 def fill_doc(obj):
     """Fill the ``{{name}}`` placeholders of ``obj``'s docstring (a class, its
@@ -224,7 +299,9 @@ def fill_doc(obj):
         for member in vars(obj).values():
             # scikit-learn's available_if wraps a method in a descriptor that
             # keeps it as ``fn`` and copies its docstring.
-            targets += [member, getattr(member, "fn", None)]
+            # (and a static or class method keeps its function as __func__).
+            targets += [member, getattr(member, "fn", None),
+                        getattr(member, "__func__", None)]
     for target in targets:
         doc = getattr(target, "__doc__", None)
         if target is not None and isinstance(doc, str) and "{{" in doc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin, MetaEstimatorMixin
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import _safe_indexing, get_tags, indexable
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skweight._docstrings import fill_doc
@@ -56,19 +56,24 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
         if hasattr(estimator, "feature_names_in_"):
             self.feature_names_in_ = estimator.feature_names_in_
 
+    def _checked_targets(self, X, y):
+        """Check the parameters and ``y`` before ``fit``; ``(X, y, targets)``."""
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        X, y = indexable(X, y)
+        return X, y, split_target_columns(y)
+
     def _output_classes(self):
         return self.classes_ if is_multi_output(self) else [self.classes_]
 
     def predict(self, X: Features) -> np.ndarray:
         """Predicted labels, shape (n_samples,) or (n_samples, n_outputs).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The samples.
-
-        Returns
-        -------
+        {{meta_samples}}
         ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted labels, one column per output; of dtype object when
             the outputs' labels are of different kinds.

@@ -18,10 +18,11 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.validation import check_is_fitted, indexable
+from sklearn.utils.validation import check_is_fitted
 
+from skweight._docstrings import fill_doc
 from skweight._meta import MultiOutputMetaMixin, subset_rows
-from skweight._targets._columns import present_labels, split_target_columns
+from skweight._targets._columns import present_labels
 from skweight._targets._views import _OutputView, final_step, is_multi_output
 from skweight._targets._weights import check_output_sample_weight
 from skweight._typing import CVLike, Features, SampleWeight, Targets
@@ -71,6 +72,7 @@ def _logit_adjustments(estimator):
 _Self = TypeVar("_Self", bound="CalibratedMultiOutputClassifier")
 
 
+@fill_doc
 class CalibratedMultiOutputClassifier(CheckedParams, MultiOutputMetaMixin,
                                       BaseEstimator):
     """Honest class probabilities for every output of a multi-output classifier.
@@ -138,11 +140,7 @@ class CalibratedMultiOutputClassifier(CheckedParams, MultiOutputMetaMixin,
         nothing to undo).
     classes_ : ndarray or list of ndarray
         The classes of each output.
-    n_outputs_ : int
-    output_names_ : list of str
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        When ``X`` has column names.
+    {{meta_fitted_attributes}}
 
     See Also
     --------
@@ -204,14 +202,7 @@ class CalibratedMultiOutputClassifier(CheckedParams, MultiOutputMetaMixin,
         self
             The fitted estimator.
         """
-        self._validate_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
-        X, y = indexable(X, y)
-        targets = split_target_columns(y)
+        X, y, targets = self._checked_targets(X, y)
         # One column per output, for the calibrators; the estimator gets the
         # caller's array.
         sw_columns = check_output_sample_weight(
@@ -313,16 +304,7 @@ class CalibratedMultiOutputClassifier(CheckedParams, MultiOutputMetaMixin,
     def predict_proba(self, X: Features) -> np.ndarray | list[np.ndarray]:
         """Calibrated class probabilities.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes) or list of ndarray
-            The probabilities; a list with one such array per output for
-            multi-output ``y``.
+        {{meta_predict_proba}}
         """
         check_is_fitted(self)
         probas = self._output_probas(X)

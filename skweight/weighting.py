@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
+from skweight._docstrings import fill_doc
 from skweight._validation import (
     CheckedParams,
     check_optional_str,
@@ -55,6 +56,7 @@ __all__ = [
 _TINY_LOSS = 1e-12
 
 
+@fill_doc
 class WeightingRule(CheckedParams, BaseEstimator):
     """Base class of the dynamic loss-weighting rules.
 
@@ -136,12 +138,7 @@ class WeightingRule(CheckedParams, BaseEstimator):
     def multipliers(log_vars, ops):
         """The loss multipliers ``exp(-s)`` of the log-variances ``s``.
 
-        Parameters
-        ----------
-        log_vars : tensor of shape (n_outputs,)
-            The learned log-variances ``s``.
-        ops : module
-            ``keras.ops`` (or a module with the same functions).
+        {{log_vars_parameters}}
 
         Returns
         -------
@@ -154,12 +151,7 @@ class WeightingRule(CheckedParams, BaseEstimator):
     def regularizer(log_vars, ops):
         """The term that keeps ``s`` from growing without bound.
 
-        Parameters
-        ----------
-        log_vars : tensor of shape (n_outputs,)
-            The learned log-variances ``s``.
-        ops : module
-            ``keras.ops`` (or a module with the same functions).
+        {{log_vars_parameters}}
 
         Returns
         -------
@@ -171,25 +163,7 @@ class WeightingRule(CheckedParams, BaseEstimator):
     def step(self, multipliers, base, losses, initial_losses, grad_norms, ops):
         """The multipliers after one training step (``needs_grad_norms`` rules).
 
-        Parameters
-        ----------
-        multipliers : tensor of shape (n_outputs,)
-            The current multipliers.
-        base : tensor of shape (n_outputs,)
-            The fixed ``loss_weights``.
-        losses : tensor of shape (n_outputs,)
-            The unweighted losses of this step.
-        initial_losses : tensor of shape (n_outputs,)
-            The unweighted losses of the first step.
-        grad_norms : tensor of shape (n_outputs,)
-            The gradient norms ``g_k`` at the last shared layer.
-        ops : module
-            ``keras.ops`` (or a module with the same functions).
-
-        Returns
-        -------
-        tensor of shape (n_outputs,)
-            The updated multipliers.
+        {{rule_step_sections}}
         """
         raise NotImplementedError(
             f"{type(self).__name__} sets needs_grad_norms and must implement step."
@@ -282,6 +256,7 @@ class Uncertainty(WeightingRule):
     learns_log_variance = True
 
 
+@fill_doc
 class GradNorm(WeightingRule):
     """GradNorm (Chen, Badrinarayanan, Lee and Rabinovich, ICML 2018).
 
@@ -332,25 +307,7 @@ class GradNorm(WeightingRule):
     def step(self, multipliers, base, losses, initial_losses, grad_norms, ops):
         """One GradNorm update of the multipliers.
 
-        Parameters
-        ----------
-        multipliers : tensor of shape (n_outputs,)
-            The current multipliers.
-        base : tensor of shape (n_outputs,)
-            The fixed ``loss_weights``.
-        losses : tensor of shape (n_outputs,)
-            The unweighted losses of this step.
-        initial_losses : tensor of shape (n_outputs,)
-            The unweighted losses of the first step.
-        grad_norms : tensor of shape (n_outputs,)
-            The gradient norms ``g_k``.
-        ops : module
-            ``keras.ops`` (or a module with the same functions).
-
-        Returns
-        -------
-        tensor of shape (n_outputs,)
-            The updated multipliers.
+        {{rule_step_sections}}
         """
         multipliers, base, losses, initial_losses, grad_norms = (
             ops.convert_to_tensor(a, "float32")

@@ -552,8 +552,8 @@ class BaseWeightedEstimator(SkweightWrapper):
         return compile_kwargs(self, model, meta, loss_weights, steps_per_epoch)
 
     # ---------------------------------------------------------- training
-    def _fit(self, X, y, sample_weight, fit_kwargs=None, epochs=None,
-             partial=False, classes=None, **_):
+    def _fit_estimator(self, X, y, sample_weight, fit_kwargs=None, epochs=None,
+                       partial=False, classes=None, **_):
         fit_kwargs = dict(fit_kwargs or {})
         _check_fit_kwargs(fit_kwargs)
         # partial_fit continues the fitted network whatever warm_start says.
@@ -773,7 +773,7 @@ class BaseWeightedEstimator(SkweightWrapper):
             When a loss becomes NaN or infinite during training; the estimator
             keeps its previous fitted state (or stays unfitted).
         """
-        return self._fit(X, y, sample_weight, fit_kwargs=kwargs)
+        return self._fit_estimator(X, y, sample_weight, fit_kwargs=kwargs)
 
     def partial_fit(self: _Self, X: Features, y: Targets, classes: Any = None,
                     sample_weight: SampleWeight = None, **kwargs: Any) -> _Self:
@@ -822,8 +822,8 @@ n_outputs), default=None
                     "epoch per call, from the current epoch. Got the fit keyword "
                     f"argument {name}={kwargs[name]!r} instead."
                 )
-        return self._fit(X, y, sample_weight, fit_kwargs=kwargs, epochs=1,
-                         partial=True, classes=classes)
+        return self._fit_estimator(X, y, sample_weight, fit_kwargs=kwargs,
+                                   epochs=1, partial=True, classes=classes)
 
     def initialize(self: _Self, X: Features, y: Targets) -> _Self:
         """Build and compile the network for ``(X, y)`` without training it.
@@ -841,7 +841,7 @@ n_outputs)
         self
             The estimator, with an untrained ``model_``.
         """
-        return self._fit(X, y, None, epochs=0)
+        return self._fit_estimator(X, y, None, epochs=0)
 
     def __setstate__(self, state):
         super().__setstate__(state)

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from skweight._docstrings import fill_doc
+
 __all__ = ["load_penguins", "load_fair"]
 
 _PENGUINS_FILE = "penguins.csv"
@@ -72,6 +74,7 @@ def _counts(series, *, by_label=False):
     return ", ".join(f"{label}: {count}" for label, count in counts.items())
 
 
+@fill_doc
 def load_penguins(
     *, as_frame: bool = True, return_X_y: bool = False
 ) -> Bunch | tuple[Any, Any]:
@@ -113,19 +116,8 @@ def load_penguins(
             String labels of ``species``, ``island`` and ``sex``.
         frame : DataFrame of shape (333, 8) or None
             The full table; None when ``as_frame=False``.
-        feature_names : list of str
-            The names of the feature columns.
-        target_names : list of str
-            The names of the target columns.
-        DESCR : str
-            Description of the data set, its class counts and licence.
-    (data, target) : tuple if ``return_X_y`` is True
-        The two objects described above.
-
-    Raises
-    ------
-    TypeError
-        If ``as_frame`` or ``return_X_y`` is not a bool.
+        {{loader_names}}
+    {{loader_tuple_and_raises}}
 
     Notes
     -----
@@ -187,6 +179,7 @@ def load_penguins(
     )
 
 
+@fill_doc
 def load_fair(
     *, as_frame: bool = True, return_X_y: bool = False
 ) -> Bunch | tuple[Any, Any]:
@@ -235,19 +228,8 @@ def load_fair(
         frame : DataFrame of shape (6366, 10) or None
             All original columns plus ``had_affair``; None when
             ``as_frame=False``.
-        feature_names : list of str
-            The names of the feature columns.
-        target_names : list of str
-            The names of the target columns.
-        DESCR : str
-            Description of the data set, its class counts and licence.
-    (data, target) : tuple if ``return_X_y`` is True
-        The two objects described above.
-
-    Raises
-    ------
-    TypeError
-        If ``as_frame`` or ``return_X_y`` is not a bool.
+        {{loader_names}}
+    {{loader_tuple_and_raises}}
 
     Notes
     -----

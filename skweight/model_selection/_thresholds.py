@@ -26,12 +26,12 @@ from sklearn.model_selection import (
     TunedThresholdClassifierCV,
 )
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, indexable
+from sklearn.utils.validation import check_is_fitted
 
+from skweight._docstrings import fill_doc
 from skweight._meta import MultiOutputMetaMixin, subset_rows
 from skweight._targets._columns import (
     present_labels,
-    split_target_columns,
     unbox_labels,
 )
 from skweight._targets._views import is_multi_output
@@ -110,6 +110,7 @@ def _aligned(proba, fold_classes, classes):
 _Self = TypeVar("_Self", bound="MultiOutputTunedThresholdClassifierCV")
 
 
+@fill_doc
 class MultiOutputTunedThresholdClassifierCV(CheckedParams, MultiOutputMetaMixin,
                                             BaseEstimator):
     """Per-output decision rules tuned by cross-validation.
@@ -174,11 +175,7 @@ class MultiOutputTunedThresholdClassifierCV(CheckedParams, MultiOutputMetaMixin,
     best_scores_ : list of float
         Per output: the cross-validated score of the chosen rule.
     classes_ : ndarray or list of ndarray
-    n_outputs_ : int
-    output_names_ : list of str
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        When ``X`` has column names.
+    {{meta_fitted_attributes}}
 
     See Also
     --------
@@ -278,14 +275,7 @@ class MultiOutputTunedThresholdClassifierCV(CheckedParams, MultiOutputMetaMixin,
         self
             The fitted estimator.
         """
-        self._validate_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
-        X, y = indexable(X, y)
-        targets = split_target_columns(y)
+        X, y, targets = self._checked_targets(X, y)
         scorings = self._scorings(targets.names)
         prefit = isinstance(self.cv, str)
         splits = self._checked_splits(X, y, targets.ndim, prefit)
@@ -344,16 +334,7 @@ class MultiOutputTunedThresholdClassifierCV(CheckedParams, MultiOutputMetaMixin,
     def predict_proba(self, X: Features) -> np.ndarray | list[np.ndarray]:
         """The estimator's class probabilities (the rules do not change them).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes) or list of ndarray
-            The probabilities; a list with one such array per output for
-            multi-output ``y``.
+        {{meta_predict_proba}}
         """
         check_is_fitted(self)
         return self.estimator_.predict_proba(X)
