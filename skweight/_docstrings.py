@@ -262,6 +262,16 @@ feature_names_in_ : ndarray of str
     When ``X`` has column names.
 """
 
+PIECES['loader_returns'] = """\
+return_X_y : bool, default=False
+    If True, return ``(data, target)`` instead of a Bunch.
+
+Returns
+-------
+data : sklearn.utils.Bunch
+    Dictionary-like object with the attributes
+"""
+
 PIECES['loader_names'] = """\
 feature_names : list of str
     The names of the feature columns.
@@ -288,6 +298,18 @@ log_vars : tensor of shape (n_outputs,)
     The learned log-variances ``s``.
 ops : module
     ``keras.ops`` (or a module with the same functions).
+"""
+
+PIECES['display_options_and_returns'] = """\
+normalize : {"true", "pred", "all"}, default=None
+    As in :func:`sklearn.metrics.confusion_matrix`.
+**plot_kwargs
+    Passed to :meth:`plot`.
+
+Returns
+-------
+PerOutputConfusionMatrixDisplay
+    The display, plotted.
 """
 
 

@@ -22,6 +22,7 @@ from sklearn.metrics import (
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from skweight._docstrings import fill_doc
 from skweight._targets._columns import present_labels
 
 __all__ = [
@@ -191,6 +192,7 @@ def per_output_report(estimator: Any, X: Any, y: Any) -> pd.DataFrame:
 _MAX_COLUMNS = 4
 
 
+@fill_doc
 class PerOutputConfusionMatrixDisplay:
     """One confusion matrix per output, on one figure.
 
@@ -324,15 +326,7 @@ class PerOutputConfusionMatrixDisplay:
         output_names : list of str, default=None
             Subplot titles; the DataFrame column names of ``y_true`` or
             ``"output_<k>"`` when None.
-        normalize : {"true", "pred", "all"}, default=None
-            As in :func:`sklearn.metrics.confusion_matrix`.
-        **plot_kwargs
-            Passed to :meth:`plot`.
-
-        Returns
-        -------
-        PerOutputConfusionMatrixDisplay
-            The display, plotted.
+        {{display_options_and_returns}}
         """
         truth = _columns(y_true, np.shape(y_true)[1] if np.ndim(y_true) == 2 else 1)
         pred = _columns(y_pred, len(truth))
@@ -372,15 +366,7 @@ class PerOutputConfusionMatrixDisplay:
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The true labels; a missing one (NaN, None, ``pd.NA``) leaves its
             row out of that output's matrix.
-        normalize : {"true", "pred", "all"}, default=None
-            As in :func:`sklearn.metrics.confusion_matrix`.
-        **plot_kwargs
-            Passed to :meth:`plot`.
-
-        Returns
-        -------
-        PerOutputConfusionMatrixDisplay
-            The display, plotted.
+        {{display_options_and_returns}}
         """
         outputs = _per_output(estimator, X, y)
         matrices = [
@@ -428,13 +414,13 @@ def plot_loss_weights(estimator: Any, *, axes: Any = None) -> np.ndarray:
 
     Examples
     --------
+    >>> from skweight.datasets import load_penguins
+    >>> from skweight import DynamicWeightClassifier
+    >>> clf = DynamicWeightClassifier(epochs=4, random_state=0).fit(
+    ...     *load_penguins(return_X_y=True))
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from skweight import DynamicWeightClassifier
-    >>> from skweight.datasets import load_penguins
     >>> from skweight.metrics import plot_loss_weights
-    >>> X, Y = load_penguins(return_X_y=True)
-    >>> clf = DynamicWeightClassifier(epochs=4, random_state=0).fit(X, Y)
     >>> axes = plot_loss_weights(clf)
     >>> [len(ax.get_lines()) for ax in axes]
     [3, 3]

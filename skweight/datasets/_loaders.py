@@ -101,13 +101,7 @@ def load_penguins(
         holds the full table (including the ``year`` column). If False,
         ``data`` is a float64 ndarray of shape (333, 4), ``target`` an object
         ndarray of str of shape (333, 3) and ``frame`` is None.
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    data : sklearn.utils.Bunch
-        Dictionary-like object with the attributes
+    {{loader_returns}}
 
         data : DataFrame or ndarray of shape (333, 4)
             ``bill_length_mm``, ``bill_depth_mm``, ``flipper_length_mm`` and
@@ -209,13 +203,7 @@ def load_fair(
         ndarray of shape (6366, 6), ``target`` an int64 ndarray of shape
         (6366, 3) (``had_affair`` as 0/1), ``affairs`` a float64 ndarray and
         ``frame`` is None.
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    data : sklearn.utils.Bunch
-        Dictionary-like object with the attributes
+    {{loader_returns}}
 
         data : DataFrame or ndarray of shape (6366, 6)
             ``age``, ``yrs_married``, ``children``, ``religious``, ``educ``
