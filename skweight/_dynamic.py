@@ -194,6 +194,11 @@ class _WeightedTrainer(keras.Model):
                 twin.get_layer(self._shared_layer).trainable_weights)
         return twin
 
+    def graph_loop_epoch_values(self):
+        """What the compiled loop records at each epoch's end: the loss
+        weights then in force (read by the weighting callback)."""
+        return {_RECORDED_WEIGHTS: self.loss_weighting.lambdas()}
+
     def _unweighted_losses(self):
         return [ops.cast(self._sink[k], "float32") for k in range(len(self._sink))]
 
@@ -333,6 +338,10 @@ def _shared_layer(model, name, rule):
     return candidates[-1]
 
 
+# The key of the loss weights the compiled loop records at each epoch's end.
+_RECORDED_WEIGHTS = "skweight_loss_weights"
+
+
 class _WeightingCallback(keras.callbacks.Callback):
     """Starts the rule, logs the weights in force, applies loss-only updates."""
 
@@ -343,6 +352,7 @@ class _WeightingCallback(keras.callbacks.Callback):
         self.base = base
         self.loss_keys = loss_keys
         self.rows = rows
+        self._recorded = {}
 
     def _weighting(self):
         # The weights of the model in training: the trainer, or the twin that
@@ -354,6 +364,18 @@ class _WeightingCallback(keras.callbacks.Callback):
         """The variables it reads or writes between epochs: the weights'."""
         return list(self._weighting().variables)
 
+    @property
+    def graph_loop_batchable(self):
+        """An in-step rule (its ``end_epoch`` that of the base class, which
+        changes no weight) needs nothing between epochs but the weights at
+        each epoch's end, which the compiled loop records: all epochs then
+        run in one call."""
+        return type(self.rule).end_epoch is WeightingRule.end_epoch
+
+    def graph_loop_record(self, epoch, values):
+        self._recorded[epoch] = np.asarray(values[_RECORDED_WEIGHTS],
+                                           dtype=np.float64)
+
     def on_train_begin(self, logs=None):
         multipliers = self.rule.start(len(self.base))
         self._weighting().reset(self.base, multipliers)
@@ -361,7 +383,8 @@ class _WeightingCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         state = self._weighting()
-        self.rows.append(state.current())
+        recorded = self._recorded.pop(epoch, None)
+        self.rows.append(state.current() if recorded is None else recorded)
         losses = [logs[key] for key in self.loss_keys]
         val_keys = [f"val_{key}" for key in self.loss_keys]
         val = [logs[key] for key in val_keys] if all(

@@ -248,3 +248,25 @@ def test_dynamic_fits_of_one_architecture_trace_once(penguins, rule):
                                    rtol=1e-6, err_msg=key)
     np.testing.assert_allclose(reused.loss_weights_history_,
                                fresh.loss_weights_history_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("rule, calls", [("uncertainty", 1), ("gradnorm", 1),
+                                         ("dwa", 4), ("inverse_loss", 4)])
+def test_in_step_rules_run_every_epoch_in_one_call(monkeypatch, penguins_small,
+                                                   rule, calls):
+    """Rules that change the weights inside the step need nothing between
+    epochs but the weights at each epoch's end, which the loop records: the
+    4 epochs run in one call. Loss-only rules update between epochs."""
+    X, Y = penguins_small
+    runs = []
+    original = _trainer._Runner.run
+
+    def counted(self, *args, **kwargs):
+        runs.append(kwargs["epochs"])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_trainer._Runner, "run", counted)
+    est = DynamicWeightClassifier(weighting=rule, epochs=4, **SMALL).fit(X, Y)
+    assert len(runs) == calls and sum(runs) == 4
+    assert est.loss_weights_history_.shape == (4, 3)
+    assert "skweight_loss_weights" not in est.history_

@@ -132,7 +132,13 @@ def _train(runner, model, data, n, *, epochs, initial_epoch, batch_size, shuffle
     # Callbacks other than skweight's may read or write the network and stop
     # training: run them between epochs, with the network kept current.
     # Without them, all epochs run in one call.
-    per_epoch = len(stop_checks) < len(callbacks)
+    # Callbacks that need nothing between epochs but values the loop records
+    # at each epoch's end (graph_loop_batchable: skweight's dynamic weighting
+    # with an in-step rule) do not split the call either.
+    per_epoch = any(
+        not isinstance(cb, StopOnNonFiniteLoss)
+        and not getattr(cb, "graph_loop_batchable", False) for cb in callbacks
+    )
     # Keras' History records the logs as the callbacks leave them (a
     # LearningRateScheduler adds "learning_rate").
     cb_list = keras.callbacks.CallbackList(
@@ -162,6 +168,7 @@ def _train(runner, model, data, n, *, epochs, initial_epoch, batch_size, shuffle
             for i, logs in enumerate(epoch_logs):
                 if not per_epoch:
                     cb_list.on_epoch_begin(epoch + i)
+                _hand_recorded(runner, callbacks, epoch + i, logs)
                 if not all(np.isfinite(v).all() for v in logs.values()):
                     _first_bad_batch(stop_checks, batch_losses[i], epoch + i)
                 cb_list.on_epoch_end(epoch + i, logs)
@@ -170,6 +177,19 @@ def _train(runner, model, data, n, *, epochs, initial_epoch, batch_size, shuffle
         runner.store(model)
     cb_list.on_train_end(logs)
     return history.history
+
+
+def _hand_recorded(runner, callbacks, epoch, logs):
+    """Take the values the model records at each epoch's end
+    (``graph_loop_epoch_values``) out of the logs, to the callbacks that
+    read them (``graph_loop_record``)."""
+    if not runner.recorded:
+        return
+    values = {key: logs.pop(key) for key in runner.recorded}
+    for cb in callbacks:
+        record = getattr(cb, "graph_loop_record", None)
+        if record is not None:
+            record(epoch, values)
 
 
 def _first_bad_batch(stop_checks, batch_losses, epoch):
@@ -225,8 +245,12 @@ class _Runner:
         log_keys = list(_flat_logs(twin.get_metrics_result()))
         # The running losses after each batch, for StopOnNonFiniteLoss.
         loss_keys = [k for k in log_keys if k.endswith("loss")]
+        # Values the model records at each epoch's end, beside its logs.
+        recorder = getattr(twin, "graph_loop_epoch_values", None)
+        self.recorded = [] if recorder is None else sorted(recorder())
 
-        run = _epochs_loop(twin, log_keys, loss_keys, data[2] is not None)
+        run = _epochs_loop(twin, log_keys + self.recorded, loss_keys,
+                           data[2] is not None, recorder)
         # Any number of rows, one trace: a search's folds share it.
         scalar = [tf.TensorSpec([], tf.int32)] * 4 + [tf.TensorSpec([], tf.bool)]
         signature = [
@@ -275,7 +299,7 @@ class _Runner:
         )
 
 
-def _epochs_loop(twin, log_keys, loss_keys, has_weights):
+def _epochs_loop(twin, log_keys, loss_keys, has_weights, recorder=None):
     """The function traced for a runner: ``epochs`` epochs over the batches
     of a seeded shuffle (row order when ``shuffle`` is False), in the graph,
     calling ``twin.train_step``; per-epoch logs and per-batch running losses
@@ -316,6 +340,8 @@ def _epochs_loop(twin, log_keys, loss_keys, has_weights):
                 trace = {k: trace[k].write(b, tf.cast(step_logs[k], tf.float32))
                          for k in loss_keys}
             results = _flat_logs(twin.get_metrics_result())
+            if recorder is not None:
+                results.update(recorder())
             epoch_logs = {k: epoch_logs[k].write(e, tf.cast(results[k],
                                                             tf.float32))
                           for k in log_keys}
