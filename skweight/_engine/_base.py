@@ -59,7 +59,7 @@ from skweight._engine._early_stopping import (
 )
 from skweight._engine._model_state import check_warm_start, fit_optimizer_params
 from skweight._engine._network import build_default_network
-from skweight._engine._predict import X_CHECKS, raw_outputs
+from skweight._engine._predict import X_CHECKS, input_shape, raw_outputs
 from skweight._scikeras_compat import SkweightWrapper, route_params, seeded
 from skweight._targets._columns import (
     accumulate_counts,
@@ -271,12 +271,6 @@ def _keras_fit_other_backend(model, data, n_train, callbacks, args, initial_epoc
 def _keras_outputs(raw):
     """The model's raw outputs as Keras gives them: bare for one output."""
     return raw[0] if len(raw) == 1 else raw
-
-
-def _input_shape(state):
-    """The shape of one row of the model's input (``X`` through the feature
-    encoder, when it gives one array)."""
-    return tuple(state.get("_input_shape") or state["X_shape_"][1:])
 
 
 def _feature_moments(estimator, inputs, X):
@@ -684,9 +678,11 @@ class BaseWeightedEstimator(SkweightWrapper):
                 callbacks, args, initial_epoch, seed,
             )
             if watch is not None:
-                best, curves = watch.result(outputs.names, initial_epoch)
+                best, curves = watch.result(outputs.names)
                 state.update(best)
                 logs = {**logs, **curves}
+                # The watch's forward pass serves predict too (one trace).
+                state["_forward_cache"] = watch.forward
         except BaseException:
             for v, value in zip(saved, snapshot, strict=True):
                 v.assign(value)
@@ -718,7 +714,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         watch = BestEpochs(
             model, outputs, take_rows(inputs, val), take_rows(codes, val),
             take_rows(weights, val), self.scoring, self.tol, self.n_iter_no_change,
-            input_shape=None if state["_structured_input"] else _input_shape(state),
+            input_shape=None if state["_structured_input"] else input_shape(state),
         )
         return (watch, take_rows(inputs, train), take_rows(codes, train),
                 take_rows(weights, train))
@@ -726,8 +722,9 @@ class BaseWeightedEstimator(SkweightWrapper):
     def _commit(self, state, model, history):
         """Install the new fitted state at once (after training succeeded)."""
         # Everything that can fail comes before the first assignment.
-        forward = (None if state["_structured_input"]
-                   else _backend.make_forward(model, _input_shape(state)))
+        forward = state.pop("_forward_cache", None)
+        if forward is None and not state["_structured_input"]:
+            forward = _backend.make_forward(model, input_shape(state))
         if isinstance(state["target_encoder_"], OutputsEncoder):
             state["target_encoder_"].bind(state["_outputs_"])
         for name in ("feature_names_in_", "best_epoch_", "best_validation_score_",
@@ -848,7 +845,7 @@ n_outputs)
         if "model_" in self.__dict__:
             self._forward_cache = (
                 None if state.get("_structured_input")
-                else _backend.make_forward(self.model_, _input_shape(state)))
+                else _backend.make_forward(self.model_, input_shape(state)))
 
     # -------------------------------------------------------- predicting
     def _raw_outputs(self, X, **kwargs):

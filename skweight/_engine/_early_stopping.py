@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 
-from skweight._engine import _backend
+from skweight._engine import _backend, _trainer
 from skweight._validation import LOSS_SCORING as LOSS
 from skweight._validation import did_you_mean
 
@@ -160,24 +160,26 @@ class _OutputScore:
         self.weights = None if weights is None else np.asarray(weights, np.float64)
         self.scorer = None if scoring == LOSS else (
             get_scorer(scoring) if isinstance(scoring, str) else scoring)
-        # A scorer sees the labelled validation rows, unweighted.
-        self.rows = (slice(None) if self.weights is None
-                     else np.flatnonzero(self.weights > 0))
-        self.x_val = x_val
+        if self.scorer is not None:
+            # A scorer sees the labelled validation rows, unweighted: their
+            # features and true values are the same every epoch.
+            self.rows = (slice(None) if self.weights is None
+                         else np.flatnonzero(self.weights > 0))
+            self.x = (x_val if isinstance(self.rows, slice)
+                      else take_rows(x_val, self.rows))
+            self.truth = (
+                output.decode(self.codes.reshape(-1, 1))[self.rows]
+                if output.classes is None
+                else output.classes[self.codes[self.rows].astype(np.int64)])
 
     def __call__(self, raw):
         if self.scorer is None:
             return -_weighted_loss(self.output, raw, self.codes, self.weights)
         output, rows = self.output, self.rows
-        if output.classes is None:
-            y = output.decode(raw)[rows]
-            view = _FixedRegressor(y)
-            truth = output.decode(self.codes.reshape(-1, 1))[rows]
-        else:
-            view = _FixedClassifier(output.classes, output.proba(raw)[rows])
-            truth = output.classes[self.codes[rows].astype(np.int64)]
-        x = take_rows(self.x_val, rows) if not isinstance(rows, slice) else self.x_val
-        return float(self.scorer(view, x, truth))
+        view = (_FixedRegressor(output.decode(raw)[rows])
+                if output.classes is None
+                else _FixedClassifier(output.classes, output.proba(raw)[rows]))
+        return float(self.scorer(view, self.x, self.truth))
 
 
 # --------------------------------------------------------------- callback
@@ -213,7 +215,7 @@ class BestEpochs(keras.callbacks.Callback):
         self.x_val = x_val
         entries = _per_output_scoring(scoring, outputs)
         self.scores = [
-            _OutputScore(o, entry, c, None if weights is None else w, x_val)
+            _OutputScore(o, entry, c, w, x_val)
             for o, entry, c, w in zip(
                 outputs.outputs, entries, codes,
                 weights if weights is not None else [None] * len(codes),
@@ -266,7 +268,7 @@ class BestEpochs(keras.callbacks.Callback):
             if self.wait >= self.patience:
                 self.model.stop_training = True
 
-    def result(self, names, first_epoch):
+    def result(self, names):
         """Restore the network to the latest best epoch; the fitted state:
         ``best_epoch_``, ``best_validation_score_``, the other outputs'
         snapshots, and the per-output curves for ``history_``."""
@@ -285,13 +287,16 @@ class BestEpochs(keras.callbacks.Callback):
         }
         curves = {f"{name}_validation_score": list(c)
                   for name, c in zip(names, self.curves, strict=True)}
-        del first_epoch
         return state, curves
 
 
 def check_clonable(model):
     """Refuse, before training, a network of several outputs that Keras
     cannot copy: its outputs' best states predict through copies."""
+    # A functional or Sequential network always clones (from its graph of
+    # layers); only other models are tried, at the cost of a clone.
+    if type(model) in (keras.Sequential, _trainer._functional_class()):
+        return
     try:
         keras.models.clone_model(model)
     except (TypeError, ValueError, NotImplementedError, AttributeError) as exc:

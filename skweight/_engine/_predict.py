@@ -9,7 +9,7 @@ from skweight._engine import _backend
 from skweight._scikeras_compat import route_params
 from skweight._validation import check_numeric_features
 
-__all__ = ["X_CHECKS", "raw_outputs"]
+__all__ = ["X_CHECKS", "input_shape", "raw_outputs"]
 
 # The checks X gets in fit and predict. N-D X is for user models; fit refuses
 # it for the built-in network.
@@ -18,6 +18,12 @@ X_CHECKS = {"dtype": np.float32, "accept_sparse": ("csr", "csc", "coo"),
 
 _PREDICT_HOOKS = ("on_predict_begin", "on_predict_end", "on_predict_batch_begin",
                   "on_predict_batch_end")
+
+
+def input_shape(state):
+    """The shape of one row of the model's input (``X`` through the feature
+    encoder, when it gives one array), from a fitted state."""
+    return tuple(state.get("_input_shape") or state["X_shape_"][1:])
 
 
 def raw_outputs(estimator, X, kwargs):
@@ -56,8 +62,7 @@ def raw_outputs(estimator, X, kwargs):
         # early_stopping: each output from the network at its own best epoch.
         networks = snapshots.networks(
             estimator.model_, None if estimator._forward_cache is None
-            else tuple(getattr(estimator, "_input_shape", None)
-                       or estimator.X_shape_[1:]))
+            else input_shape(vars(estimator)))
         raw = snapshots.combine(raw, lambda j: predict(*networks[j]))
     return raw
 
