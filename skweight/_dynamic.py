@@ -47,7 +47,7 @@ from skweight._docstrings import fill_doc
 from skweight._engine._base import TrainingPlan, training_variables
 from skweight._engine._model_state import restore_trainer_state, trainer_state
 from skweight._engine._network import build_default_network
-from skweight._engine._parameters import estimator_init, own_parameter
+from skweight._engine._parameters import estimator_init, keyword_parameter
 from skweight.weighting import WeightingRule, check_weighting
 
 __all__ = ["DynamicWeightClassifier"]
@@ -478,7 +478,7 @@ class DynamicWeightClassifier(WeightedMultiOutputClassifier):
     """
 
     __init__ = estimator_init(
-        own_parameter("weighting", "dwa", str | WeightingRule))
+        keyword_parameter("weighting", "dwa", str | WeightingRule))
 
     # weighting__<option> is stored on the estimator (as scikeras stores
     # model__*) and applied to the rule's copy in fit, so it works whether

@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from skweight._docstrings import fill_doc
 from skweight._engine._base import BaseWeightedEstimator, score_targets, stack_columns
-from skweight._engine._parameters import estimator_init, own_parameter
+from skweight._engine._parameters import estimator_init, keyword_parameter
 from skweight._targets._columns import mean_output_score
 from skweight._targets._outputs import (
     CLASSIFICATION,
@@ -190,7 +190,7 @@ class WeightedMixedOutputEstimator(ClassifierMixin, BaseWeightedEstimator):
     ['affairs_loss', 'loss', 'rate_marriage_loss']
     """
 
-    __init__ = estimator_init(own_parameter(
+    __init__ = estimator_init(keyword_parameter(
         "output_types", None, str | Sequence[str] | Mapping[str, str] | None))
 
     def __sklearn_tags__(self):

@@ -230,13 +230,6 @@ def _check_n_iter_no_change(value, name):
         raise ValueError(f"{name} must be >= 1. Got {value!r} instead.")
 
 
-def _check_tol(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a float. Got {describe(value)} instead.")
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite float >= 0. Got {value!r} instead.")
-
-
 def check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
     """A finite real number in the interval given by ``low`` and ``high``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -335,7 +328,7 @@ PARAMETER_CONSTRAINTS = {
     "early_stopping": _check_bool,
     "validation_fraction": _check_validation_fraction,
     "n_iter_no_change": _check_n_iter_no_change,
-    "tol": _check_tol,
+    "tol": functools.partial(check_positive, strict=False),
     "scoring": _check_scoring,
     "output_types": _check_output_types,
     # The built-in network's options (skweight._engine._network).

@@ -24,12 +24,14 @@ from skweight._typing import (
     RandomStateLike,
 )
 
-__all__ = ["PARAMETERS", "estimator_init"]
+__all__ = ["PARAMETERS", "estimator_init", "keyword_parameter"]
 
 _P = inspect.Parameter
 
 
-def _keyword(name, default, annotation):
+def keyword_parameter(name, default, annotation=Any):
+    """A keyword-only parameter, for :data:`PARAMETERS` and an estimator's
+    own in :func:`estimator_init`."""
     return _P(name, _P.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
@@ -37,27 +39,27 @@ def _keyword(name, default, annotation):
 # skweight._docstrings and in WeightedMultiOutputClassifier's docstring).
 PARAMETERS = (
     _P("model", _P.POSITIONAL_OR_KEYWORD, default=None, annotation=KerasModel),
-    _keyword("class_weight", None, ClassWeight),
-    _keyword("loss_weights", None, LossWeights),
-    _keyword("missing_labels", "raise", str),
-    _keyword("optimizer", "adam", Any),
-    _keyword("loss", None, KerasLoss),
-    _keyword("metrics", None, Sequence[Any] | Mapping[str, Any] | None),
-    _keyword("batch_size", None, int | None),
-    _keyword("validation_batch_size", None, int | None),
-    _keyword("verbose", 0, int),
-    _keyword("callbacks", None, Sequence[Any] | None),
-    _keyword("validation_split", 0.0, float),
-    _keyword("shuffle", True, bool),
-    _keyword("run_eagerly", False, bool),
-    _keyword("epochs", 100, int),
-    _keyword("warm_start", False, bool),
-    _keyword("random_state", None, RandomStateLike),
-    _keyword("early_stopping", False, bool),
-    _keyword("validation_fraction", 0.1, float),
-    _keyword("n_iter_no_change", 10, int),
-    _keyword("tol", 1e-4, float),
-    _keyword("scoring", "loss", Any),
+    keyword_parameter("class_weight", None, ClassWeight),
+    keyword_parameter("loss_weights", None, LossWeights),
+    keyword_parameter("missing_labels", "raise", str),
+    keyword_parameter("optimizer", "adam", Any),
+    keyword_parameter("loss", None, KerasLoss),
+    keyword_parameter("metrics", None, Sequence[Any] | Mapping[str, Any] | None),
+    keyword_parameter("batch_size", None, int | None),
+    keyword_parameter("validation_batch_size", None, int | None),
+    keyword_parameter("verbose", 0, int),
+    keyword_parameter("callbacks", None, Sequence[Any] | None),
+    keyword_parameter("validation_split", 0.0, float),
+    keyword_parameter("shuffle", True, bool),
+    keyword_parameter("run_eagerly", False, bool),
+    keyword_parameter("epochs", 100, int),
+    keyword_parameter("warm_start", False, bool),
+    keyword_parameter("random_state", None, RandomStateLike),
+    keyword_parameter("early_stopping", False, bool),
+    keyword_parameter("validation_fraction", 0.1, float),
+    keyword_parameter("n_iter_no_change", 10, int),
+    keyword_parameter("tol", 1e-4, float),
+    keyword_parameter("scoring", "loss", Any),
 )
 
 
@@ -88,7 +90,3 @@ def estimator_init(*own):
     __init__.__signature__ = signature
     return __init__
 
-
-def own_parameter(name, default, annotation=Any):
-    """One estimator's own keyword-only parameter, for :func:`estimator_init`."""
-    return _keyword(name, default, annotation)
