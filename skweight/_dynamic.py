@@ -48,7 +48,7 @@ from skweight._engine._base import TrainingPlan, training_variables
 from skweight._engine._model_state import restore_trainer_state, trainer_state
 from skweight._engine._network import build_default_network
 from skweight._engine._parameters import estimator_init, keyword_parameter
-from skweight.weighting import WeightingRule, check_weighting
+from skweight.weighting import WeightingRule, check_weighting, graph_end_epoch
 
 __all__ = ["DynamicWeightClassifier"]
 
@@ -198,6 +198,36 @@ class _WeightedTrainer(keras.Model):
         """What the compiled loop records at each epoch's end: the loss
         weights then in force (read by the weighting callback)."""
         return {_RECORDED_WEIGHTS: self.loss_weighting.lambdas()}
+
+    @property
+    def graph_loop_end_epoch(self):
+        """The rule's epoch-end update in the compiled loop, for loss-only
+        rules written in Keras ops (``weighting.graph_end_epoch``), else None.
+
+        As a function ``(logs, state) -> state``: the state is the last
+        epoch's losses and the number of epochs seen in this call; ``(None,
+        None)`` gives the first. The weighting callback still runs the rule's
+        ``end_epoch`` on the logs afterwards (its state, the multipliers left
+        after the fit; after each epoch where the loop runs one epoch a call).
+        """
+        rule = self.loss_weighting.rule
+        update = None if rule is None else graph_end_epoch(rule)
+        if update is None:
+            return None
+        n_outputs = len(self.outputs)
+        keys = ([f"{name}_loss" for name in self.output_names]
+                if n_outputs > 1 else ["loss"])
+
+        def end_epoch(logs, state):
+            if logs is None:
+                return ops.zeros((n_outputs,)), ops.zeros((), "int32")
+            previous, seen = state
+            losses = ops.stack([ops.cast(logs[k], "float32") for k in keys])
+            self.loss_weighting.multipliers.assign(
+                ops.cast(update(losses, previous, seen, ops), "float32"))
+            return losses, seen + 1
+
+        return end_epoch
 
     def _unweighted_losses(self):
         return [ops.cast(self._sink[k], "float32") for k in range(len(self._sink))]
@@ -368,9 +398,11 @@ class _WeightingCallback(keras.callbacks.Callback):
     def graph_loop_batchable(self):
         """An in-step rule (its ``end_epoch`` that of the base class, which
         changes no weight) needs nothing between epochs but the weights at
-        each epoch's end, which the compiled loop records: all epochs then
+        each epoch's end, which the compiled loop records; a loss-only rule
+        written in Keras ops too (the loop runs its update): all epochs then
         run in one call."""
-        return type(self.rule).end_epoch is WeightingRule.end_epoch
+        return (type(self.rule).end_epoch is WeightingRule.end_epoch
+                or graph_end_epoch(self.rule) is not None)
 
     def graph_loop_record(self, epoch, values):
         self._recorded[epoch] = np.asarray(values[_RECORDED_WEIGHTS],

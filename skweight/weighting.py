@@ -96,6 +96,14 @@ class WeightingRule(CheckedParams, BaseEstimator):
     learns_log_variance = False
     needs_grad_norms = False
     backends: tuple[str, ...] | None = None
+    # The shipped loss-only rules also write their end_epoch in Keras ops,
+    # ``_end_epoch_ops(losses, previous, seen, ops) -> multipliers`` (this
+    # epoch's losses, the last epoch's, the number of epochs before this one
+    # in this fit), so that skweight's compiled loop runs every epoch in one
+    # call (skweight/_engine/_trainer.py); end_epoch still runs after the fit
+    # and keeps the rule's state. Used only where the class that defines it
+    # also defines end_epoch (see graph_end_epoch).
+    _end_epoch_ops = None
 
     def start(self, n_outputs):
         """Validate the options, reset the state; return the first multipliers.
@@ -195,6 +203,10 @@ class InverseLoss(WeightingRule):
         inverse = 1.0 / np.maximum(np.asarray(source, dtype=np.float64), _TINY_LOSS)
         return self.n_outputs_ * inverse / inverse.sum()
 
+    def _end_epoch_ops(self, losses, previous, seen, ops):
+        inverse = 1.0 / ops.maximum(losses, _TINY_LOSS)
+        return losses.shape[0] * inverse / ops.sum(inverse)
+
 
 class DWA(WeightingRule):
     """Dynamic Weight Average (Liu, Johns and Davison, CVPR 2019).
@@ -235,6 +247,12 @@ class DWA(WeightingRule):
         z = ratio / self.temperature
         z = np.exp(z - z.max())
         return self.n_outputs_ * z / z.sum()
+
+    def _end_epoch_ops(self, losses, previous, seen, ops):
+        z = losses / ops.maximum(previous, _TINY_LOSS) / self.temperature
+        z = ops.exp(z - ops.max(z))
+        weights = losses.shape[0] * z / ops.sum(z)
+        return ops.where(seen >= 1, weights, ops.ones_like(losses))
 
 
 class Uncertainty(WeightingRule):
@@ -333,6 +351,22 @@ RULES = {
     "uncertainty": Uncertainty,
     "gradnorm": GradNorm,
 }
+
+
+def graph_end_epoch(rule):
+    """The rule's ``end_epoch`` in Keras ops, or None.
+
+    None unless the class that defines ``end_epoch`` defines
+    ``_end_epoch_ops`` too: a subclass that changes ``end_epoch`` alone is
+    not run by an inherited graph version of its parent's.
+    """
+    def owner(name):
+        return next(c for c in type(rule).__mro__ if name in vars(c))
+
+    if rule._end_epoch_ops is None or owner("end_epoch") is not owner(
+            "_end_epoch_ops"):
+        return None
+    return rule._end_epoch_ops
 
 
 def check_weighting(weighting: str | WeightingRule) -> WeightingRule:

@@ -12,6 +12,7 @@ import pytest
 
 from skweight import DynamicWeightClassifier, WeightedMultiOutputClassifier, _trainer
 from skweight._engine._callbacks import StopOnNonFiniteLoss
+from skweight.weighting import DWA
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
@@ -250,13 +251,25 @@ def test_dynamic_fits_of_one_architecture_trace_once(penguins, rule):
                                fresh.loss_weights_history_, rtol=1e-6)
 
 
+class _HalfFirst(DWA):
+    """A user's rule that changes DWA's end_epoch but not its graph version."""
+
+    def end_epoch(self, losses, val_losses=None):
+        multipliers = super().end_epoch(losses, val_losses)
+        multipliers[0] *= 0.5
+        return multipliers
+
+
 @pytest.mark.parametrize("rule, calls", [("uncertainty", 1), ("gradnorm", 1),
-                                         ("dwa", 4), ("inverse_loss", 4)])
-def test_in_step_rules_run_every_epoch_in_one_call(monkeypatch, penguins_small,
+                                         ("dwa", 1), ("inverse_loss", 1),
+                                         (_HalfFirst(), 4)])
+def test_dynamic_rules_run_every_epoch_in_one_call(monkeypatch, penguins_small,
                                                    rule, calls):
     """Rules that change the weights inside the step need nothing between
-    epochs but the weights at each epoch's end, which the loop records: the
-    4 epochs run in one call. Loss-only rules update between epochs."""
+    epochs but the weights at each epoch's end, which the loop records; the
+    shipped loss-only rules update in the graph too: the 4 epochs run in one
+    call. A user's rule that rewrites end_epoch alone runs it between epochs,
+    and its own multipliers are the ones in force."""
     X, Y = penguins_small
     runs = []
     original = _trainer._Runner.run
@@ -269,4 +282,27 @@ def test_in_step_rules_run_every_epoch_in_one_call(monkeypatch, penguins_small,
     est = DynamicWeightClassifier(weighting=rule, epochs=4, **SMALL).fit(X, Y)
     assert len(runs) == calls and sum(runs) == 4
     assert est.loss_weights_history_.shape == (4, 3)
+    if isinstance(rule, _HalfFirst):
+        history = est.loss_weights_history_
+        assert history[1, 0] == pytest.approx(0.5 * history[1, 1])
     assert "skweight_loss_weights" not in est.history_
+
+
+@pytest.mark.parametrize("rule", ["dwa", "inverse_loss"])
+def test_loss_only_rules_agree_in_one_call_and_per_epoch(penguins_small, rule):
+    """With a user's callback the loop runs one epoch a call and the rule's
+    NumPy end_epoch sets the weights; without, the graph's update does: the
+    same weights and losses."""
+    X, Y = penguins_small
+
+    def fit(**kwargs):
+        return DynamicWeightClassifier(weighting=rule, epochs=5, batch_size=50,
+                                       **SMALL, **kwargs).fit(X, Y)
+
+    batched, per_epoch = fit(), fit(callbacks=[keras.callbacks.History()])
+    np.testing.assert_allclose(batched.loss_weights_history_,
+                               per_epoch.loss_weights_history_, rtol=1e-5)
+    for key in batched.history_:
+        np.testing.assert_allclose(batched.history_[key],
+                                   per_epoch.history_[key], rtol=1e-5)
+    assert len(np.unique(batched.loss_weights_history_.round(6), axis=0)) > 2

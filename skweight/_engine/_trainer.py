@@ -250,7 +250,8 @@ class _Runner:
         self.recorded = [] if recorder is None else sorted(recorder())
 
         run = _epochs_loop(twin, log_keys + self.recorded, loss_keys,
-                           data[2] is not None, recorder)
+                           data[2] is not None, recorder,
+                           getattr(twin, "graph_loop_end_epoch", None))
         # Any number of rows, one trace: a search's folds share it.
         scalar = [tf.TensorSpec([], tf.int32)] * 4 + [tf.TensorSpec([], tf.bool)]
         signature = [
@@ -299,11 +300,17 @@ class _Runner:
         )
 
 
-def _epochs_loop(twin, log_keys, loss_keys, has_weights, recorder=None):
+def _epochs_loop(twin, log_keys, loss_keys, has_weights, recorder=None,
+                 end_epoch=None):
     """The function traced for a runner: ``epochs`` epochs over the batches
     of a seeded shuffle (row order when ``shuffle`` is False), in the graph,
     calling ``twin.train_step``; per-epoch logs and per-batch running losses
-    (for StopOnNonFiniteLoss). A diverged network trains no further."""
+    (for StopOnNonFiniteLoss). A diverged network trains no further.
+
+    ``recorder()`` gives values recorded at each epoch's end beside the logs;
+    ``end_epoch(logs, state) -> state`` then runs in the graph (a dynamic
+    weighting rule's epoch-end update), ``state`` carried from epoch to epoch
+    within the call, starting from ``end_epoch(None, None)``."""
     import tensorflow as tf
 
     def run(x, y, *rest):
@@ -320,6 +327,7 @@ def _epochs_loop(twin, log_keys, loss_keys, has_weights, recorder=None):
             for k in loss_keys
         }
         done = tf.constant(0)
+        carried = () if end_epoch is None else end_epoch(None, None)
         for e in tf.range(epochs):
             for metric in twin.metrics:
                 metric.reset_state()
@@ -342,6 +350,8 @@ def _epochs_loop(twin, log_keys, loss_keys, has_weights, recorder=None):
             results = _flat_logs(twin.get_metrics_result())
             if recorder is not None:
                 results.update(recorder())
+            if end_epoch is not None:
+                carried = end_epoch(results, carried)
             epoch_logs = {k: epoch_logs[k].write(e, tf.cast(results[k],
                                                             tf.float32))
                           for k in log_keys}
