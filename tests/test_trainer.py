@@ -288,18 +288,40 @@ def test_dynamic_rules_run_every_epoch_in_one_call(monkeypatch, penguins_small,
     assert "skweight_loss_weights" not in est.history_
 
 
+class _EpochHook(keras.callbacks.Callback):
+    """A user's callback with an epoch hook: the loop runs an epoch a call."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.last = epoch
+
+
 @pytest.mark.parametrize("rule", ["dwa", "inverse_loss"])
-def test_loss_only_rules_agree_in_one_call_and_per_epoch(penguins_small, rule):
+def test_loss_only_rules_agree_in_one_call_and_per_epoch(monkeypatch,
+                                                        penguins_small, rule):
     """With a user's callback the loop runs one epoch a call and the rule's
     NumPy end_epoch sets the weights; without, the graph's update does: the
-    same weights and losses."""
+    same weights and losses, in a first and a warm second fit."""
     X, Y = penguins_small
 
     def fit(**kwargs):
-        return DynamicWeightClassifier(weighting=rule, epochs=5, batch_size=50,
-                                       **SMALL, **kwargs).fit(X, Y)
+        # A warm second fit too: each fit starts the rule anew.
+        est = DynamicWeightClassifier(weighting=rule, epochs=3, batch_size=50,
+                                      warm_start=True, **SMALL, **kwargs)
+        return est.fit(X, Y).fit(X, Y)
 
-    batched, per_epoch = fit(), fit(callbacks=[keras.callbacks.History()])
+    runs = []
+    original = _trainer._Runner.run
+
+    def counted(self, *args, **kwargs):
+        runs.append(kwargs["epochs"])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_trainer._Runner, "run", counted)
+    batched = fit()
+    assert runs == [3, 3]
+    per_epoch = fit(callbacks=[_EpochHook()])
+    assert runs[2:] == [1] * 6
+    assert batched.loss_weights_history_.shape == (6, 3)
     np.testing.assert_allclose(batched.loss_weights_history_,
                                per_epoch.loss_weights_history_, rtol=1e-5)
     for key in batched.history_:
