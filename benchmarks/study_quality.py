@@ -36,9 +36,16 @@ unchanged on every table):
   loss replaces them; docs/decisions.md), ``--epochs`` epochs;
 - ``logit_es``: the logit-adjusted loss with early stopping, at most 300
   epochs;
-- ``logit_es_drop``: **the recipe of docs/quality.md**: the logit-adjusted
-  loss, early stopping (``validation_fraction=0.2``,
-  ``n_iter_no_change=20``), ``model__dropout=0.2``, at most 300 epochs;
+- ``logit_es_drop5_wide``: **the recipe of docs/quality.md**: the
+  logit-adjusted loss, early stopping (``validation_fraction=0.2``,
+  ``n_iter_no_change=20``), a (128, 128) trunk with ``model__dropout=0.5``, at
+  most 300 epochs;
+- ``logit_es_drop``: the first recipe, the same with ``model__dropout=0.2``
+  and the default (64, 64) trunk;
+- ``logit_es_drop3``, ``logit_es_drop4``, ``logit_es_drop5``,
+  ``logit_es_adamw``, ``logit_es_adamw3``, ``wide_deep3``, ``wide_deep4``:
+  the second round's variants of the first recipe (dropout, AdamW, heads that
+  also see the standardised inputs);
 - ``es_bacc``, ``logit_es_bacc`` (early stopping on balanced accuracy,
   patience 20), ``logit_es_slow`` (learning rate 3e-4), ``default_100`` (100
   epochs): the other candidates tried;
