@@ -133,8 +133,9 @@ def _train(runner, model, data, n, *, epochs, initial_epoch, batch_size, shuffle
     # training: run them between epochs, with the network kept current.
     # Without them, all epochs run in one call.
     # Callbacks that need nothing between epochs but values the loop records
-    # at each epoch's end (graph_loop_batchable: skweight's dynamic weighting
-    # with an in-step rule) do not split the call either.
+    # at each epoch's end, the model's epoch-end update running in the graph
+    # (graph_loop_batchable: skweight's dynamic weighting with a shipped
+    # rule) do not split the call either.
     per_epoch = any(
         not isinstance(cb, StopOnNonFiniteLoss)
         and not getattr(cb, "graph_loop_batchable", False) for cb in callbacks
