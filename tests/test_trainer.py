@@ -328,3 +328,22 @@ def test_loss_only_rules_agree_in_one_call_and_per_epoch(monkeypatch,
         np.testing.assert_allclose(batched.history_[key],
                                    per_epoch.history_[key], rtol=1e-5)
     assert len(np.unique(batched.loss_weights_history_.round(6), axis=0)) > 2
+
+
+@pytest.mark.parametrize("path", ["loop", "keras_fit"])
+def test_a_users_history_callback_does_not_repeat_earlier_fits(
+        monkeypatch, penguins_small, path):
+    """Keras records into a History the user passes, which keeps its earlier
+    fits' logs: history_ holds this fit's epochs only (a refit: 3; a warm
+    fit: 3 more), in the loop and in Keras' fit."""
+    X, Y = penguins_small
+    if path == "keras_fit":
+        monkeypatch.setattr(_trainer, "unsupported", lambda *a, **k: "forced")
+    history = keras.callbacks.History()
+    est = WeightedMultiOutputClassifier(epochs=3, callbacks=[history], **SMALL)
+    first = list(est.fit(X, Y).history_["loss"])
+    second = list(est.fit(X, Y).history_["loss"])
+    assert len(first) == len(second) == 3
+    np.testing.assert_allclose(first, second, rtol=1e-6)
+    est.set_params(warm_start=True)
+    assert len(est.fit(X, Y).history_["loss"]) == 6

@@ -235,12 +235,12 @@ def _keras_fit(model, X, ys, weights, callbacks, args, initial_epoch, seed):
         _rows(X, 0, n_train), _rows(y_in, 0, n_train), _rows(w_in, 0, n_train),
         batch_size=batch_size, shuffle=shuffle, seed=seed,
     )
-    return model.fit(
+    return _trainer.this_fit_logs(model.fit(
         data, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
         validation_data=validation_data, callbacks=callbacks,
         shuffle=False,  # the pipeline shuffles
         **args,
-    ).history
+    ))
 
 
 def _keras_fit_other_backend(model, data, n_train, callbacks, args, initial_epoch,

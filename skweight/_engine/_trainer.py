@@ -177,7 +177,20 @@ def _train(runner, model, data, n, *, epochs, initial_epoch, batch_size, shuffle
     finally:
         runner.store(model)
     cb_list.on_train_end(logs)
-    return history.history
+    return this_fit_logs(history)
+
+
+def this_fit_logs(history):
+    """The logs of the fit that just ended, from Keras' ``History``.
+
+    A ``History`` the user passes among the callbacks (Keras then records into
+    it instead of a fresh one) keeps the logs of its earlier fits too: only
+    the last ``len(history.epoch)`` entries, the epochs of this fit (Keras
+    resets ``epoch`` when training begins), are this fit's.
+    """
+    n = len(history.epoch)
+    return {key: list(values)[len(values) - n:] if n else []
+            for key, values in history.history.items()}
 
 
 def _hand_recorded(runner, callbacks, epoch, logs):
@@ -652,7 +665,7 @@ def keras_fit(model, data, *, key_data, callbacks, **fit_args):
         runner = _keras_runner_for(model, key_data)
     if runner is None:
         _prebuild(model, key_data)
-        return model.fit(data, callbacks=callbacks, **fit_args).history
+        return this_fit_logs(model.fit(data, callbacks=callbacks, **fit_args))
     try:
         runner.load(model)
         _prebuild(runner.twin, key_data)
@@ -660,7 +673,8 @@ def keras_fit(model, data, *, key_data, callbacks, **fit_args):
             # A callback reads the network between epochs: keep it current.
             callbacks = [_StoreEachEpoch(runner, model), *callbacks]
         try:
-            history = runner.twin.fit(data, callbacks=callbacks, **fit_args).history
+            history = this_fit_logs(
+                runner.twin.fit(data, callbacks=callbacks, **fit_args))
         finally:
             runner.store(model)
             # Keras pointed the callbacks at the twin.
