@@ -251,6 +251,19 @@ def test_dynamic_fits_of_one_architecture_trace_once(penguins, rule):
                                fresh.loss_weights_history_, rtol=1e-6)
 
 
+def _count_runs(monkeypatch):
+    """The epochs of each call of the compiled loop, as the calls come."""
+    runs = []
+    original = _trainer._Runner.run
+
+    def counted(self, *args, **kwargs):
+        runs.append(kwargs["epochs"])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_trainer._Runner, "run", counted)
+    return runs
+
+
 class _HalfFirst(DWA):
     """A user's rule that changes DWA's end_epoch but not its graph version."""
 
@@ -271,14 +284,7 @@ def test_dynamic_rules_run_every_epoch_in_one_call(monkeypatch, penguins_small,
     call. A user's rule that rewrites end_epoch alone runs it between epochs,
     and its own multipliers are the ones in force."""
     X, Y = penguins_small
-    runs = []
-    original = _trainer._Runner.run
-
-    def counted(self, *args, **kwargs):
-        runs.append(kwargs["epochs"])
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(_trainer._Runner, "run", counted)
+    runs = _count_runs(monkeypatch)
     est = DynamicWeightClassifier(weighting=rule, epochs=4, **SMALL).fit(X, Y)
     assert len(runs) == calls and sum(runs) == 4
     assert est.loss_weights_history_.shape == (4, 3)
@@ -309,14 +315,7 @@ def test_loss_only_rules_agree_in_one_call_and_per_epoch(monkeypatch,
                                       warm_start=True, **SMALL, **kwargs)
         return est.fit(X, Y).fit(X, Y)
 
-    runs = []
-    original = _trainer._Runner.run
-
-    def counted(self, *args, **kwargs):
-        runs.append(kwargs["epochs"])
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(_trainer._Runner, "run", counted)
+    runs = _count_runs(monkeypatch)
     batched = fit()
     assert runs == [3, 3]
     per_epoch = fit(callbacks=[_EpochHook()])
