@@ -63,6 +63,7 @@ PUBLIC_MODULES = [
     "skweight",
     "skweight.model_selection",
     "skweight.calibration",
+    "skweight.ensemble",
     "skweight.metrics",
     "skweight.losses",
     "skweight.weighting",

@@ -8,6 +8,7 @@ import pytest
 import skweight
 import skweight.calibration
 import skweight.datasets
+import skweight.ensemble
 import skweight.metrics
 import skweight.model_selection
 import skweight.weighting
@@ -24,6 +25,7 @@ CHECKED = [
     "skweight/_dynamic.py",
     "skweight/_meta.py",
     "skweight/calibration.py",
+    "skweight/ensemble.py",
     "skweight/utils.py",
     "skweight/model_selection",
     "skweight/_targets/_weights.py",
@@ -68,6 +70,7 @@ PUBLIC_METHODS = ["__init__", "fit", "initialize", "predict", "predict_proba",
     skweight.WeightedMixedOutputEstimator,
     skweight.DynamicWeightClassifier,
     skweight.calibration.CalibratedMultiOutputClassifier,
+    skweight.ensemble.SeedEnsembleClassifier,
     skweight.model_selection.WeightGridSearchCV,
     skweight.model_selection.MultiOutputStratifiedKFold,
     skweight.model_selection.MultiOutputTunedThresholdClassifierCV,

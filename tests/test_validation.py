@@ -91,6 +91,7 @@ def test_seed_from_a_generator_leaves_it_alone(make):
 
 def _classes_with_parameter_tables():
     from skweight.calibration import CalibratedMultiOutputClassifier
+    from skweight.ensemble import SeedEnsembleClassifier
     from skweight.model_selection import (
         MultiOutputTunedThresholdClassifierCV,
         WeightGridSearchCV,
@@ -99,7 +100,7 @@ def _classes_with_parameter_tables():
 
     return [InverseFrequency, EffectiveNumber, DWA, GradNorm,
             CalibratedMultiOutputClassifier, MultiOutputTunedThresholdClassifierCV,
-            WeightGridSearchCV]
+            SeedEnsembleClassifier, WeightGridSearchCV]
 
 
 @pytest.mark.parametrize("cls", _classes_with_parameter_tables(),
