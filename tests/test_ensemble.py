@@ -89,7 +89,8 @@ def test_hard_vote_ties_go_to_the_first_class(penguins_small):
     a, b = (np.asarray(m.predict(X))[:, 0] for m in ensemble.estimators_)
     classes = ensemble.classes_[0]
     position = {c: i for i, c in enumerate(classes)}
-    expected = [x if position[x] <= position[y] else y for x, y in zip(a, b)]
+    expected = [x if position[x] <= position[y] else y
+                for x, y in zip(a, b, strict=True)]
     assert ensemble.predict(X)[:, 0].tolist() == expected
     assert (a != b).any(), "the two members never disagree: no tie was tested"
 
