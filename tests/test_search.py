@@ -169,6 +169,54 @@ def test_a_second_search_of_one_shape_traces_nothing(penguins_small):
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the fused Adam is TensorFlow's kernel")
+@pytest.mark.parametrize("config", [
+    {},
+    {"learning_rate": 0.05, "beta_1": 0.8, "epsilon": 1e-3, "weight_decay": 0.01},
+    {"learning_rate": keras.optimizers.schedules.ExponentialDecay(0.01, 3, 0.5),
+     "clipvalue": 0.5},
+], ids=["default", "decay", "schedule-clip"])
+def test_fused_adam_moves_weights_as_keras_adam(config):
+    """The stacked network's Adam (TensorFlow's fused kernel) against Keras'
+    own, same gradients, 50 steps in a compiled function."""
+    import tensorflow as tf
+
+    from skweight.model_selection._stacked import _fused, _FusedAdam
+
+    rng = np.random.default_rng(0)
+    shapes = [(60, 4, 16), (60, 16), (60, 16, 3)]
+    start = [rng.normal(size=s).astype("float32") for s in shapes]
+    grads = [[tf.constant(rng.normal(size=s).astype("float32")) for s in shapes]
+             for _ in range(5)]
+
+    def train(optimizer):
+        variables = [keras.Variable(a) for a in start]
+        optimizer.build(variables)
+
+        @tf.function
+        def run():
+            for step in range(50):
+                optimizer.apply(grads[step % 5], variables)
+
+        run()
+        return optimizer, [v.numpy() for v in variables]
+
+    _, keras_moved = train(keras.optimizers.Adam(**config))
+    optimizer, fused_moved = train(_fused(keras.optimizers.Adam(**config)))
+    moved = [keras_moved, fused_moved]
+    assert type(optimizer) is _FusedAdam
+    for keras_own, fused, first in zip(*moved, start, strict=True):
+        assert np.abs(keras_own - first).max() > 0.01
+        # The same formula; float32 rounding apart (a few units in the last
+        # place a step), the same weights: within 1e-5 of their scale.
+        scale = np.abs(keras_own).max()
+        np.testing.assert_allclose(fused, keras_own, rtol=0, atol=1e-5 * scale)
+    # AMSGrad, another optimizer, a built one: left as they are.
+    for other in (keras.optimizers.Adam(amsgrad=True), keras.optimizers.SGD()):
+        assert _fused(other) is other
+
+
 def test_missing_labels_masked_copy_trains_as_a_separate_fit(penguins_small):
     """missing_labels="mask": a copy gives the holed rows zero weight on that
     output only, and counts the labelled rows for "balanced", as fit does; the
