@@ -122,6 +122,15 @@ class SeedEnsembleClassifier(CheckedParams, MultiOutputMetaMixin, BaseEstimator)
     sklearn.ensemble.VotingClassifier : The same votes, across different
         single-output classifiers.
 
+    Notes
+    -----
+    :class:`~skweight.model_selection.WeightGridSearchCV` stacks skweight
+    estimators, not ensembles of them: tune the weights on one network with
+    it and wrap the best in an ensemble, or search the ensemble with
+    scikit-learn's :class:`~sklearn.model_selection.GridSearchCV`
+    (``estimator__class_weight``, ``n_estimators``, ...), which fits
+    ``n_estimators`` networks per candidate and fold.
+
     Examples
     --------
     >>> from skweight import WeightedMultiOutputClassifier
