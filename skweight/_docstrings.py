@@ -225,6 +225,14 @@ Returns
 -------
 """
 
+PIECES['meta_fit_data'] = """\
+X : array-like of shape (n_samples, n_features)
+    The training samples.
+y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
+    The labels, one column per output.
+sample_weight : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+"""
+
 PIECES['meta_predict_proba'] = """\
 {{meta_samples}}
 ndarray of shape (n_samples, n_classes) or list of ndarray

@@ -188,12 +188,7 @@ class CalibratedMultiOutputClassifier(CheckedParams, MultiOutputMetaMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            The training samples.
-        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
-            The labels, one column per output.
-        sample_weight : array-like of shape (n_samples,) or (n_samples, \
-                n_outputs), default=None
+        {{meta_fit_data}}
             Passed to the estimator's ``fit`` and, output by output, to the
             calibrators.
 

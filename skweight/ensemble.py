@@ -173,12 +173,7 @@ class SeedEnsembleClassifier(CheckedParams, MultiOutputMetaMixin, BaseEstimator)
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            The training samples.
-        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_outputs)
-            The labels, one column per output.
-        sample_weight : array-like of shape (n_samples,) or (n_samples, \
-                n_outputs), default=None
+        {{meta_fit_data}}
             Passed to every member's ``fit``.
         **fit_params : dict
             Passed to every member's ``fit``.
