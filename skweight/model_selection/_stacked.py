@@ -157,13 +157,11 @@ class _FusedAdam(keras.optimizers.Adam):
     one pass. On the stacked copies' weights (300,000 for 60 copies of the
     default network on the penguins) that is most of the optimizer's time: see
     docs/speed.md. Weight decay, clipping, EMA and gradient accumulation stay
-    Keras' (they happen outside ``update_step``); AMSGrad and the other
-    backends use Keras' own update.
+    Keras' (they happen outside ``update_step``). Made by :func:`_fused`
+    only, which keeps Keras' own Adam for AMSGrad and the other backends.
     """
 
     def update_step(self, gradient, variable, learning_rate):
-        if self.amsgrad or keras.backend.backend() != "tensorflow":
-            return super().update_step(gradient, variable, learning_rate)
         import tensorflow as tf
 
         dtype = variable.dtype
