@@ -175,6 +175,11 @@ METHODS = {
     "logit_es_drop5": ("skweight", {**_RECIPE_BASE, "model__dropout": 0.5}),
     "logit_es_drop5_wide": ("skweight", {**_RECIPE_BASE, "model__dropout": 0.5,
                                          "model__hidden_layer_sizes": (128, 128)}),
+    # The recipe with early_stopping="refit": each member retrains on every
+    # training row for its outputs' best epoch counts (third round).
+    "logit_es_drop5_wide_refit": ("skweight", {
+        **_RECIPE_BASE, "early_stopping": "refit", "model__dropout": 0.5,
+        "model__hidden_layer_sizes": (128, 128)}),
     "logit_es_adamw": ("skweight", {**_RECIPE_BASE, "model__dropout": 0.2,
                                     "optimizer": "adamw",
                                     "optimizer__weight_decay": 0.01}),

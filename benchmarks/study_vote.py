@@ -36,7 +36,7 @@ RECIPE = "logit_es_drop5_wide"
 NAMES = ("member", "soft", "hard", "hgb", "logreg")
 
 
-def run_table(X, Y, members, seeds):
+def run_table(X, Y, members, seeds, recipe=RECIPE):
     scores = {name: [] for name in NAMES}
     f1 = {name: [] for name in NAMES}
     seconds = []
@@ -52,7 +52,7 @@ def run_table(X, Y, members, seeds):
             scores[name].append([balanced_accuracy_score(y, p) for y, p in columns])
 
         ensemble = SeedEnsembleClassifier(
-            WeightedMultiOutputClassifier(**METHODS[RECIPE][1]),
+            WeightedMultiOutputClassifier(**METHODS[recipe][1]),
             n_estimators=members, random_state=seed)
         start = time.perf_counter()
         ensemble.fit(X.iloc[train], Y.iloc[train])
@@ -77,6 +77,8 @@ def main():
     parser.add_argument("--first-seed", type=int, default=25)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--max-rows", type=int, default=6000)
+    parser.add_argument("--recipe", default=RECIPE,
+                        choices=[m for m in METHODS if METHODS[m][0] == "skweight"])
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
@@ -86,7 +88,7 @@ def main():
           "|---|---|---|---|---|---|")
     for table in args.tables:
         X, Y = load(table, args.max_rows)
-        scores, f1, seconds = run_table(X, Y, args.members, seeds)
+        scores, f1, seconds = run_table(X, Y, args.members, seeds, args.recipe)
         results[table] = {"balanced_accuracy": scores, "macro_f1": f1,
                           "fit_seconds": seconds}
         best = np.maximum(np.mean(scores["hgb"], axis=0),

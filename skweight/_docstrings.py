@@ -66,7 +66,7 @@ random_state : None, int, RandomState or Generator, default=None
 """
 
 PIECES['early_stopping_parameters'] = """\
-early_stopping : bool, default=False
+early_stopping : bool or "refit", default=False
     Hold out ``validation_fraction`` of the training rows (stratified on
     every output's classes), watch each output on its own score there
     after every epoch, predict each output from the network at its own
@@ -74,8 +74,15 @@ early_stopping : bool, default=False
     for ``n_iter_no_change`` epochs (``epochs`` is then the most).
     ``model_`` holds the latest of the outputs' best states; the others
     are kept beside it (one copy of the weights per distinct best epoch,
-    one forward pass each in ``predict``). ``partial_fit`` ignores it, as
-    scikit-learn's ``MLPClassifier`` does. See ``docs/quality.md``.
+    one forward pass each in ``predict``). ``"refit"``: the same, then
+    train again on every row (a new network with the same seeded initial
+    weights, or, for a warm fit, the state the fit started from) for as
+    many epochs as the latest best epoch, and predict each output from
+    that training at its own best epoch count; it costs about the epochs
+    of the first training again, and ``history_`` holds the second
+    training's losses beside the first one's validation curves.
+    ``partial_fit`` ignores it, as scikit-learn's ``MLPClassifier`` does.
+    See ``docs/quality.md``.
 validation_fraction : float in (0, 1), default=0.1
     The share of the training rows held out when ``early_stopping``.
 n_iter_no_change : int, default=10
@@ -106,7 +113,9 @@ history_ : dict of list
     ``mean_n(w_nk * bce_nk)``, the value a separate head would log.
 best_epoch_ : ndarray of shape (n_outputs,)
     With ``early_stopping``: the epoch (counted as in ``history_``, from
-    1) whose network predicts each output.
+    1) whose network predicts each output (with ``"refit"``, the epoch of
+    the second training; a callback that stopped that training early
+    leaves the last epoch it reached).
 best_validation_score_ : ndarray of shape (n_outputs,)
     With ``early_stopping``: each output's score at its best epoch;
     ``history_["<output>_validation_score"]`` holds its curve.

@@ -11,10 +11,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import ClassifierMixin, MetaEstimatorMixin
 from sklearn.utils import _safe_indexing, get_tags, indexable
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from skweight._docstrings import fill_doc
-from skweight._targets._columns import split_target_columns, subset_accuracy
+from skweight._targets._columns import (
+    score_targets,
+    split_target_columns,
+    subset_accuracy,
+)
 from skweight._targets._views import final_step, is_multi_output
 from skweight._typing import Features, SampleWeight, Targets
 
@@ -98,14 +102,6 @@ class MultiOutputMetaMixin(ClassifierMixin, MetaEstimatorMixin):
 
         {{subset_accuracy_score}}
         """
-        columns = self._predict_columns(X)
-        targets = split_target_columns(y)
-        if targets.n_outputs != len(columns):
-            raise ValueError(
-                f"y has {targets.n_outputs} column(s) but the estimator was fitted "
-                f"on {len(columns)} output(s)."
-            )
-        if sample_weight is not None:
-            sample_weight = check_array(sample_weight, ensure_2d=False,
-                                        dtype=np.float64, input_name="sample_weight")
-        return subset_accuracy(targets.columns, columns, sample_weight)
+        truth, sample_weight = score_targets(self, X, y, sample_weight,
+                                             fitted=None)
+        return subset_accuracy(truth, self._predict_columns(X), sample_weight)

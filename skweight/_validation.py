@@ -214,6 +214,18 @@ def _check_bool(value, name):
         raise TypeError(f"{name} must be a bool. Got {describe(value)} instead.")
 
 
+def _check_early_stopping(value, name):
+    if isinstance(value, str):
+        if value != "refit":
+            raise ValueError(
+                f"{name} must be a bool or 'refit'. Got {value!r} instead."
+                + did_you_mean(value, ["refit"]))
+        return
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be a bool or 'refit'. Got {describe(value)} instead.")
+
+
 def _check_validation_fraction(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
         0.0 < value < 1.0
@@ -325,7 +337,7 @@ PARAMETER_CONSTRAINTS = {
     "random_state": check_random_state_param,
     "loss": _check_loss,
     "missing_labels": _check_missing_labels,
-    "early_stopping": _check_bool,
+    "early_stopping": _check_early_stopping,
     "validation_fraction": _check_validation_fraction,
     "n_iter_no_change": _check_n_iter_no_change,
     "tol": functools.partial(check_positive, strict=False),

@@ -240,6 +240,48 @@ print(json.dumps({
 """
 
 
+_REFIT = """
+import json
+import numpy as np
+from skweight import WeightedMultiOutputClassifier
+from skweight.datasets import load_penguins
+
+X, Y = load_penguins(return_X_y=True)
+tiny = dict(epochs=60, n_iter_no_change=4, random_state=0,
+            optimizer__learning_rate=0.03, model__hidden_layer_sizes=(16,))
+est = WeightedMultiOutputClassifier(early_stopping="refit", **tiny).fit(X, Y)
+watched = WeightedMultiOutputClassifier(early_stopping=True, **tiny).fit(X, Y)
+proba = est.predict_proba(X)
+gaps = []
+for epoch in sorted(set(est.best_epoch_.tolist())):
+    plain = WeightedMultiOutputClassifier(**{**tiny, "epochs": epoch}).fit(X, Y)
+    for k in np.flatnonzero(est.best_epoch_ == epoch):
+        gaps.append(float(np.abs(proba[k] - plain.predict_proba(X)[k]).max()))
+print(json.dumps({
+    "best_epoch": est.best_epoch_.tolist(),
+    "watched_best_epoch": watched.best_epoch_.tolist(),
+    "epochs": len(est.history_["loss"]), "gap": max(gaps),
+}))
+"""
+
+
+@pytest.mark.parametrize("backend", [
+    pytest.param(b, marks=pytest.mark.skipif(
+        b not in OTHER_BACKENDS, reason=f"{b} is an extra: pip install '.[{b}]'"))
+    for b in ("jax", "torch")])
+def test_refit_equals_plain_fits_of_each_outputs_best_epoch_count(backend):
+    """On the Keras-fit twins too, early_stopping="refit" trains again on
+    every row as a plain fit of the same seed does, and keeps each output at
+    its own best epoch count."""
+    run = _run(_REFIT, backend)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["best_epoch"] == report["watched_best_epoch"], report
+    assert report["epochs"] == max(report["best_epoch"]), report
+    assert len(set(report["best_epoch"])) > 1, report
+    assert report["gap"] < 1e-5, report
+
+
 @pytest.mark.parametrize("backend", [
     pytest.param(b, marks=pytest.mark.skipif(
         b not in OTHER_BACKENDS, reason=f"{b} is an extra: pip install '.[{b}]'"))

@@ -132,14 +132,8 @@ def test_a_scorer_watches_each_output_on_request(penguins):
     assert np.all(est.best_validation_score_[:2] < 0)
 
 
-@pytest.mark.parametrize("make", [
-    WeightedMultiOutputClassifier,
-    lambda **p: DynamicWeightClassifier(weighting="dwa", **p),
-    lambda **p: DynamicWeightClassifier(weighting="uncertainty", **p),
-], ids=["weighted", "dwa", "uncertainty"])
-def test_it_trains_in_skweights_graph_loop_and_pickles(penguins, make,
-                                                       monkeypatch):
-    X, Y = penguins
+def _count_fits(monkeypatch):
+    """How many trainings run in skweight's graph loop and in Keras' fit."""
     calls = {"graph": 0, "keras": 0}
     graph_fit, keras_fit = _trainer.fit, keras.Model.fit
 
@@ -151,6 +145,18 @@ def test_it_trains_in_skweights_graph_loop_and_pickles(penguins, make,
 
     monkeypatch.setattr(_trainer, "fit", count("graph", graph_fit))
     monkeypatch.setattr(keras.Model, "fit", count("keras", keras_fit))
+    return calls
+
+
+@pytest.mark.parametrize("make", [
+    WeightedMultiOutputClassifier,
+    lambda **p: DynamicWeightClassifier(weighting="dwa", **p),
+    lambda **p: DynamicWeightClassifier(weighting="uncertainty", **p),
+], ids=["weighted", "dwa", "uncertainty"])
+def test_it_trains_in_skweights_graph_loop_and_pickles(penguins, make,
+                                                       monkeypatch):
+    X, Y = penguins
+    calls = _count_fits(monkeypatch)
     est = make(class_weight="balanced", **TINY).fit(X, Y)
     assert calls == {"graph": 1, "keras": 0}
     back = pickle.loads(pickle.dumps(est))
@@ -182,9 +188,11 @@ def test_a_warm_fit_continues_and_watches_anew(penguins):
     assert len(est.history_["species_validation_score"]) == len(est.history_["loss"])
 
 
-def test_partial_fit_trains_every_row_without_early_stopping(penguins):
+@pytest.mark.parametrize("mode", [True, "refit"])
+def test_partial_fit_trains_every_row_without_early_stopping(penguins, mode):
     X, Y = penguins
-    est = WeightedMultiOutputClassifier(**TINY).partial_fit(X, Y)
+    est = WeightedMultiOutputClassifier(**{**TINY, "early_stopping": mode}
+                                        ).partial_fit(X, Y)
     assert len(est.history_["loss"]) == 1
     assert not hasattr(est, "best_epoch_")
 
@@ -201,8 +209,127 @@ def test_the_search_runs_early_stopping_candidates_as_separate_fits(
     assert search.best_estimator_.best_epoch_.shape == (3,)
 
 
+class RecordTrainings(keras.callbacks.Callback):
+    """Per training a fit runs: its steps per epoch, the weights it starts
+    from and those after each epoch; ``stop_second_after`` epochs, the second
+    training is stopped."""
+
+    def __init__(self, stop_second_after=None):
+        super().__init__()
+        self.steps, self.start, self.weights = [], [], []
+        self.stop_second_after = stop_second_after
+
+    def on_train_begin(self, logs=None):
+        self.steps.append(self.params["steps"])
+        self.start.append(self.model.get_weights())
+        self.weights.append([])
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights[-1].append(self.model.get_weights())
+        if (len(self.weights) == 2
+                and len(self.weights[1]) == self.stop_second_after):
+            self.model.stop_training = True
+
+
+def test_refit_trains_again_on_every_row_for_each_outputs_best_epoch_count(
+        penguins):
+    X, Y = penguins
+    watched = WeightedMultiOutputClassifier(**TINY).fit(X, Y)
+    record = RecordTrainings()
+    est = WeightedMultiOutputClassifier(
+        **{**TINY, "early_stopping": "refit"}, callbacks=[record]).fit(X, Y)
+    # The first training is early_stopping=True's: same rows, same epochs.
+    np.testing.assert_array_equal(est.best_epoch_, watched.best_epoch_)
+    np.testing.assert_allclose(est.best_validation_score_,
+                               watched.best_validation_score_, rtol=1e-6)
+    assert len(set(est.best_epoch_.tolist())) > 1
+    n, n_val = len(X), int(np.ceil(est.validation_fraction * len(X)))
+    # The second sees every row, from a new network (with the same seeded
+    # initial weights) and a new optimizer, for as many epochs as the latest
+    # best epoch.
+    assert record.steps == [-(-(n - n_val) // 32), -(-n // 32)]
+    for a, b in zip(record.start[0], record.start[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    last = int(est.best_epoch_.max())
+    assert len(record.weights[1]) == last == len(est.history_["loss"])
+    assert int(est.model_.optimizer.iterations.numpy()) == last * -(-n // 32)
+    assert (len(est.history_["species_validation_score"])
+            == len(record.weights[0]))
+    proba = est.predict_proba(X)
+    for k, epoch in enumerate(est.best_epoch_):
+        network = keras.models.clone_model(est.model_)
+        network.set_weights(record.weights[1][epoch - 1])
+        raw = network.predict(X.to_numpy(np.float32), verbose=0)[k]
+        np.testing.assert_allclose(proba[k], est._outputs_.outputs[k].proba(raw),
+                                   rtol=1e-5, atol=1e-6)
+    back = pickle.loads(pickle.dumps(est))
+    for a, b in zip(est.predict_proba(X), back.predict_proba(X), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_refit_equals_plain_fits_of_each_outputs_best_epoch_count(penguins):
+    """The second training is a plain fit on every row (same seed, same
+    initial weights, same batch order): output k predicts as a plain fit of
+    ``best_epoch_[k]`` epochs does."""
+    X, Y = penguins
+    est = WeightedMultiOutputClassifier(
+        **{**TINY, "early_stopping": "refit"}).fit(X, Y)
+    proba = est.predict_proba(X)
+    for epoch in sorted(set(est.best_epoch_.tolist())):
+        plain = WeightedMultiOutputClassifier(
+            **{**TINY, "early_stopping": False, "epochs": epoch}).fit(X, Y)
+        for k in np.flatnonzero(est.best_epoch_ == epoch):
+            np.testing.assert_allclose(proba[k], plain.predict_proba(X)[k],
+                                       rtol=1e-5, atol=1e-6)
+
+
+def test_a_warm_refit_trains_again_from_the_state_it_started_from(penguins):
+    X, Y = penguins
+    record = RecordTrainings()
+    est = WeightedMultiOutputClassifier(
+        **{**TINY, "early_stopping": "refit"}, warm_start=True).fit(X, Y)
+    first = len(est.history_["loss"])
+    steps_before = int(est.model_.optimizer.iterations.numpy())
+    est.set_params(callbacks=[record]).fit(X, Y)
+    assert len(record.start) == 2
+    for a, b in zip(record.start[0], record.start[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert est.best_epoch_.min() > first
+    last = int(est.best_epoch_.max())
+    assert len(est.history_["loss"]) == last
+    # The optimizer too starts again: its step count is the first fit's plus
+    # the retraining's, on every row.
+    assert (int(est.model_.optimizer.iterations.numpy())
+            == steps_before + (last - first) * -(-len(X) // 32))
+
+
+def test_refit_stopped_by_a_callback_predicts_from_where_it_stopped(penguins):
+    X, Y = penguins
+    record = RecordTrainings(stop_second_after=2)
+    est = WeightedMultiOutputClassifier(
+        **{**TINY, "early_stopping": "refit"}, callbacks=[record]).fit(X, Y)
+    assert len(record.weights[1]) == 2
+    assert est.best_epoch_.max() == 2 and est.best_epoch_.min() >= 1
+    for got, want in zip(est.model_.get_weights(), record.weights[1][1],
+                         strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_dynamic_weighting_refits_in_the_graph_loop(penguins, monkeypatch):
+    X, Y = penguins
+    calls = _count_fits(monkeypatch)
+    est = DynamicWeightClassifier(weighting="dwa", **{
+        **TINY, "early_stopping": "refit"}).fit(X, Y)
+    assert calls == {"graph": 2, "keras": 0}
+    # The weights recorded are the retraining's, one row per epoch.
+    assert est.loss_weights_history_.shape == (len(est.history_["loss"]), 3)
+    assert len(est.history_["loss"]) == est.best_epoch_.max()
+
+
 @pytest.mark.parametrize("param, value, error, words", [
-    ("early_stopping", "yes", TypeError, "early_stopping must be a bool"),
+    ("early_stopping", "yes", ValueError, "early_stopping must be a bool or 'refit'"),
+    ("early_stopping", "refitt", ValueError, "Did you mean 'refit'"),
+    ("early_stopping", 1, TypeError, "early_stopping must be a bool or 'refit'"),
     ("validation_fraction", 1.0, ValueError, "validation_fraction must be"),
     ("validation_fraction", 0, ValueError, "validation_fraction must be"),
     ("n_iter_no_change", 0, ValueError, "n_iter_no_change must be >= 1"),

@@ -8,8 +8,10 @@ import keras
 import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -210,6 +212,28 @@ def test_bad_input_is_refused_before_training(penguins_small):
     # Hard voting takes a classifier without predict_proba.
     hard = SeedEnsembleClassifier(LinearSVC(), n_estimators=2, voting="hard")
     assert hard.fit(X, Y["sex"]).predict(X).shape == (len(X),)
+
+
+def test_score_checks_its_arguments_as_the_networks_do(penguins_small):
+    """Subset accuracy, with score's arguments checked by the networks' own
+    checks (skweight._targets._columns.score_targets)."""
+    X, Y = penguins_small
+    ensemble = SeedEnsembleClassifier(
+        MultiOutputClassifier(make_pipeline(StandardScaler(), LogisticRegression())),
+        n_estimators=2, random_state=0)
+    with pytest.raises(NotFittedError):
+        ensemble.score(X, Y)
+    ensemble.fit(X, Y)
+    pred = ensemble.predict(X)
+    assert ensemble.score(X, Y) == pytest.approx(
+        np.mean(np.all(pred == Y.to_numpy(), axis=1)))
+    for args, match in [
+        ((X, Y[["species", "sex"]]), "y has 2 column"),
+        ((X, Y, np.ones((len(X), 3))), "sample_weight of shape"),
+        ((X, Y, np.ones(len(X) - 1)), "inconsistent numbers of samples"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            ensemble.score(*args)
 
 
 @parametrize_with_checks([

@@ -37,9 +37,7 @@ import keras
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import (
-    check_array,
     check_consistent_length,
-    check_is_fitted,
     validate_data,
 )
 
@@ -52,6 +50,7 @@ from skweight._engine._build import (
 )
 from skweight._engine._callbacks import StopOnNonFiniteLoss
 from skweight._engine._early_stopping import (
+    AtEpochs,
     BestEpochs,
     check_clonable,
     take_rows,
@@ -67,6 +66,7 @@ from skweight._targets._columns import (
     discount_outputs,
     layer_names,
     mask_missing_labels,
+    score_targets,
     split_target_columns,
     zero_missing_weights,
 )
@@ -573,7 +573,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         with seeded(seed):
             model, plan, logs = self._train_transaction(
                 prepared, meta, warm, fit_kwargs, seed, inputs, custom_targets,
-                early_stopping=self.early_stopping and not partial)
+                early_stopping=False if partial else self.early_stopping)
         history = defaultdict(list)
         if warm:
             for key, values in self.history_.items():
@@ -647,6 +647,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         outputs.bind(model, self.loss)
         saved = training_variables(model) if warm else []
         watch = None
+        every_row = (inputs, codes, weights)
         # partial_fit trains one epoch on all its rows: no early stopping (as
         # scikit-learn's MLPClassifier.partial_fit); initialize() none at all.
         if early_stopping and fit_kwargs.get("epochs") != 0:
@@ -679,10 +680,15 @@ class BaseWeightedEstimator(SkweightWrapper):
             )
             if watch is not None:
                 best, curves = watch.result(outputs.names)
+                if best and early_stopping == "refit":
+                    model, plan, logs, best = self._refit(
+                        model, meta, prepared, (saved, snapshot) if warm else None,
+                        every_row, fit_kwargs, initial_epoch, seed, watch)
+                else:
+                    # The watch's forward pass serves predict too (one trace).
+                    state["_forward_cache"] = watch.forward
                 state.update(best)
                 logs = {**logs, **curves}
-                # The watch's forward pass serves predict too (one trace).
-                state["_forward_cache"] = watch.forward
         except BaseException:
             for v, value in zip(saved, snapshot, strict=True):
                 v.assign(value)
@@ -695,6 +701,41 @@ class BaseWeightedEstimator(SkweightWrapper):
                     if getattr(callback, "_model", None) is plan.trainer:
                         callback.set_model(model)
         return model, plan, logs
+
+    def _refit(self, model, meta, prepared, warm, every_row, fit_kwargs,
+               initial_epoch, seed, watch):
+        """``early_stopping="refit"``: train again, on every row, for the
+        outputs' best epoch counts, and keep each output's state at its own
+        count. A warm fit starts again from the state it started from
+        (``warm``: the saved variables and their values), a cold one from a
+        new network: seeded afresh, it trains as a plain fit of the same
+        ``random_state`` on every row would (the first training drew from the
+        random generators that initialisation and, on JAX, training read).
+        ``(model, plan, logs, fitted state)``."""
+        outputs = prepared.state["_outputs_"]
+        inputs, codes, weights = every_row
+        with seeded(seed):
+            if warm is None:
+                model = build_model(self, meta)
+                outputs.bind(model, self.loss)
+            else:
+                for v, value in zip(*warm, strict=True):
+                    v.assign(value)
+            n_rows = _n_rows(inputs)
+            args = _fit_args(self.get_params(), n_rows, fit_kwargs)
+            n_train = n_rows - int(n_rows * args.get("validation_split", 0.0))
+            plan = self._training_plan(model, meta, prepared.loss_weights,
+                                       -(-n_train // args["batch_size"]))
+            # epochs counts from initial_epoch (a warm fit's history so far).
+            args["epochs"] = int(watch.best_epoch.max()) - initial_epoch
+            keep = AtEpochs(model, watch.best_epoch)
+            callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
+                         *self._callbacks_of_fit, *plan.callbacks, keep]
+            logs = _train_network(
+                plan.trainer, inputs, outputs.keras_targets(model, codes),
+                outputs.keras_weights(weights), callbacks, args, initial_epoch,
+                seed)
+        return model, plan, logs, keep.result(watch.best_epoch, watch.best_score)
 
     def _hold_out(self, model, state, inputs, codes, weights, custom_targets,
                   seed):
@@ -876,27 +917,6 @@ n_outputs)
         probas = [o.proba(r) for o, r in zip(self._outputs_.outputs, raw,
                                              strict=True)]
         return probas[0] if self.y_ndim_ == 1 else probas
-
-
-def score_targets(estimator, X, y, sample_weight):
-    """Check ``score``'s arguments as ``fit`` does; ``(columns, weights)``."""
-    check_is_fitted(estimator, "model_")
-    targets = split_target_columns(y)
-    if targets.n_outputs != estimator.n_outputs_:
-        raise ValueError(
-            f"y has {targets.n_outputs} column(s) but the model was fitted on "
-            f"{estimator.n_outputs_} output(s)."
-        )
-    if sample_weight is not None:
-        sample_weight = check_array(sample_weight, ensure_2d=False,
-                                    dtype=np.float64, input_name="sample_weight")
-        if sample_weight.ndim != 1:
-            raise ValueError(
-                "score takes a sample_weight of shape (n_samples,). Got shape "
-                f"{sample_weight.shape} instead."
-            )
-    check_consistent_length(X, targets.columns[0], sample_weight)
-    return targets.columns, sample_weight
 
 
 def stack_columns(columns, dtype):

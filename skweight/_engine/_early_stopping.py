@@ -39,8 +39,8 @@ from skweight._engine import _backend, _trainer
 from skweight._validation import LOSS_SCORING as LOSS
 from skweight._validation import did_you_mean
 
-__all__ = ["BestEpochs", "Snapshots", "check_clonable", "take_rows",
-           "validation_rows"]
+__all__ = ["AtEpochs", "BestEpochs", "Snapshots", "best_state", "check_clonable",
+           "take_rows", "validation_rows"]
 
 
 def _per_output_scoring(scoring, outputs):
@@ -274,20 +274,62 @@ class BestEpochs(keras.callbacks.Callback):
         snapshots, and the per-output curves for ``history_``."""
         if not self.snapshots:  # no epoch ran, or every score was NaN
             return {}, {}
-        latest = int(self.best_epoch.max())
-        self.network.set_weights(self.snapshots[latest])
-        others = sorted(e for e in set(self.best_epoch.tolist()) if e != latest)
-        state = {
-            "best_epoch_": self.best_epoch.copy(),
-            "best_validation_score_": self.best_score.copy(),
-            "_snapshots": Snapshots(
-                [self.snapshots[e] for e in others],
-                [-1 if e == latest else others.index(e)
-                 for e in self.best_epoch.tolist()]),
-        }
+        state = best_state(self.network, self.snapshots, self.best_epoch,
+                           self.best_score)
         curves = {f"{name}_validation_score": list(c)
                   for name, c in zip(names, self.curves, strict=True)}
         return state, curves
+
+
+def best_state(network, snapshots, best_epoch, best_score):
+    """Set ``network`` to the latest of the outputs' best epochs; the fitted
+    state (``best_epoch_``, ``best_validation_score_``, the other outputs'
+    :class:`Snapshots`). ``snapshots`` maps each best epoch to weights."""
+    latest = int(best_epoch.max())
+    network.set_weights(snapshots[latest])
+    others = sorted(e for e in set(best_epoch.tolist()) if e != latest)
+    return {
+        "best_epoch_": best_epoch.copy(),
+        "best_validation_score_": best_score.copy(),
+        "_snapshots": Snapshots(
+            [snapshots[e] for e in others],
+            [-1 if e == latest else others.index(e) for e in best_epoch.tolist()]),
+    }
+
+
+class AtEpochs(keras.callbacks.Callback):
+    """Keep the network's weights at the end of the given epochs (counted
+    from 1, as ``history_``): the retraining of ``early_stopping="refit"``,
+    on every row, keeps each output's state at its best epoch count."""
+
+    reads_network = True
+
+    def __init__(self, network, epochs):
+        super().__init__()
+        self.network = network
+        self.wanted = {int(e) for e in epochs}
+        self.kept = {}
+        self.last = None
+
+    def graph_loop_syncs(self):
+        """The variables read between epochs: the network's weights."""
+        return list(self.network.weights)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.last = epoch + 1
+        if self.last in self.wanted:
+            self.kept[self.last] = [np.array(w) for w in self.network.get_weights()]
+
+    def result(self, best_epoch, best_score):
+        """:func:`best_state` of the retrained network. An epoch the training
+        did not reach (a callback of the user's stopped it) becomes the last
+        one it did reach, and ``best_epoch_`` says so."""
+        if self.last is None:
+            return {}
+        reached = np.minimum(best_epoch, self.last)
+        if self.last not in self.kept:
+            self.kept[self.last] = [np.array(w) for w in self.network.get_weights()]
+        return best_state(self.network, self.kept, reached, best_score)
 
 
 def check_clonable(model):

@@ -13,7 +13,7 @@ the parameters (scikeras' ``BaseWrapper`` stores its own and the routed
 
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from skweight._scikeras_compat import SkweightWrapper
 from skweight._targets._weights import ClassWeight
@@ -55,7 +55,7 @@ PARAMETERS = (
     keyword_parameter("epochs", 100, int),
     keyword_parameter("warm_start", False, bool),
     keyword_parameter("random_state", None, RandomStateLike),
-    keyword_parameter("early_stopping", False, bool),
+    keyword_parameter("early_stopping", False, bool | Literal["refit"]),
     keyword_parameter("validation_fraction", 0.1, float),
     keyword_parameter("n_iter_no_change", 10, int),
     keyword_parameter("tol", 1e-4, float),

@@ -22,6 +22,7 @@ __all__ = [
     "fill_missing_labels",
     "mask_missing_labels",
     "present_labels",
+    "score_targets",
     "split_target_columns",
     "unbox_labels",
     "zero_missing_weights",
@@ -68,6 +69,37 @@ def present_labels(column):
     """Boolean mask of the entries of a label column that are not missing
     (missing: NaN, None, ``pd.NA``, ``NaT``)."""
     return ~pd.isna(np.asarray(column))
+
+
+def score_targets(estimator, X, y, sample_weight, fitted="model_"):
+    """Check ``score``'s arguments as ``fit`` does; ``(columns, weights)``.
+
+    ``fitted``: the attribute a fitted ``estimator`` has (None: scikit-learn's
+    own test of fitted-ness).
+    """
+    from sklearn.utils.validation import (
+        check_array,
+        check_consistent_length,
+        check_is_fitted,
+    )
+
+    check_is_fitted(estimator, fitted)
+    targets = split_target_columns(y)
+    if targets.n_outputs != estimator.n_outputs_:
+        raise ValueError(
+            f"y has {targets.n_outputs} column(s) but the estimator was fitted on "
+            f"{estimator.n_outputs_} output(s)."
+        )
+    if sample_weight is not None:
+        sample_weight = check_array(sample_weight, ensure_2d=False,
+                                    dtype=np.float64, input_name="sample_weight")
+        if sample_weight.ndim != 1:
+            raise ValueError(
+                "score takes a sample_weight of shape (n_samples,). Got shape "
+                f"{sample_weight.shape} instead."
+            )
+    check_consistent_length(X, targets.columns[0], sample_weight)
+    return targets.columns, sample_weight
 
 
 def subset_accuracy(true_columns, predicted_columns, sample_weight=None):
