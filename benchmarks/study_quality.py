@@ -40,6 +40,8 @@ unchanged on every table):
   logit-adjusted loss, early stopping (``validation_fraction=0.2``,
   ``n_iter_no_change=20``), a (128, 128) trunk with ``model__dropout=0.5``, at
   most 300 epochs;
+- ``logit_es_drop5_wide_refit``: the recipe with ``early_stopping="refit"``
+  (tried in ``study_vote.py --recipe``; not better);
 - ``logit_es_drop``: the first recipe, the same with ``model__dropout=0.2``
   and the default (64, 64) trunk;
 - ``logit_es_drop3``, ``logit_es_drop4``, ``logit_es_drop5``,

@@ -14,9 +14,14 @@ has a mean balanced accuracy at or above the better anchor's, the mean
 difference, and the ensemble's fit time; ``--out`` writes the per-seed
 balanced accuracy and macro F1 (JSON).
 
+``--recipe`` names another skweight method of ``study_quality.METHODS`` for
+the members (``logit_es_drop5_wide_refit``: the recipe with
+``early_stopping="refit"``).
+
 Run: ``python benchmarks/study_vote.py [--tables fair movies ...]
-[--members 5] [--first-seed 25] [--seeds 5] [--out vote.json]`` (all five
-tables, 5 members, 5 seeds: about 30 minutes on 2 cores).
+[--members 5] [--first-seed 25] [--seeds 5] [--recipe NAME]
+[--out vote.json]`` (all five tables, 5 members, 5 seeds: about 30 minutes
+on 2 cores; twice that with ``--recipe logit_es_drop5_wide_refit``).
 """
 
 import argparse

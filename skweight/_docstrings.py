@@ -75,12 +75,13 @@ early_stopping : bool or "refit", default=False
     ``model_`` holds the latest of the outputs' best states; the others
     are kept beside it (one copy of the weights per distinct best epoch,
     one forward pass each in ``predict``). ``"refit"``: the same, then
-    train again on every row (a new network with the same seeded initial
-    weights, or, for a warm fit, the state the fit started from) for as
-    many epochs as the latest best epoch, and predict each output from
-    that training at its own best epoch count; it costs about the epochs
-    of the first training again, and ``history_`` holds the second
-    training's losses beside the first one's validation curves.
+    train again on every row, for as many epochs as the latest best
+    epoch, and predict each output from that training at its own best
+    epoch count. The second training is the plain fit of the same
+    ``random_state`` on every row (a new network and optimizer; a warm
+    fit starts again from the state it started from); it costs the
+    first training's epochs again, less the patience, and ``history_``
+    holds its losses beside the first training's validation curves.
     ``partial_fit`` ignores it, as scikit-learn's ``MLPClassifier`` does.
     See ``docs/quality.md``.
 validation_fraction : float in (0, 1), default=0.1

@@ -486,8 +486,8 @@ def test_score_checks_its_arguments_as_fit_does(fitted, y, sample_weight, match)
 
 
 def test_score_with_wrong_number_of_outputs(fitted):
-    with pytest.raises(ValueError, match=r"y has 1 column\(s\) but the model was "
-                                         r"fitted on 2 output\(s\)"):
+    with pytest.raises(ValueError, match=r"y has 1 column\(s\) but the estimator "
+                                         r"was fitted on 2 output\(s\)"):
         fitted.score(X, Y1)
 
 
