@@ -653,11 +653,7 @@ class BaseWeightedEstimator(SkweightWrapper):
         if early_stopping and fit_kwargs.get("epochs") != 0:
             watch, inputs, codes, weights = self._hold_out(
                 model, state, inputs, codes, weights, custom_targets, seed)
-        n_rows = _n_rows(inputs)
-        args = _fit_args(self.get_params(), n_rows, fit_kwargs)
-        n_train = n_rows - int(n_rows * args.get("validation_split", 0.0))
-        plan = self._training_plan(model, meta, prepared.loss_weights,
-                                   -(-n_train // args["batch_size"]))
+        args, plan = self._fit_plan(model, meta, prepared, inputs, fit_kwargs)
         if warm:
             known = {id(v) for v in saved}
             saved += [v for v in plan.restore if id(v) not in known]
@@ -666,11 +662,8 @@ class BaseWeightedEstimator(SkweightWrapper):
             self.get_params(), getattr(self, "_optimizer_params", None),
             plan.trainer, warm=warm, compiled_by_user=compiled_by_user)
         initial_epoch = len(self.history_.get("loss", [])) if warm else 0
-        # StopOnNonFiniteLoss first, so that no later callback sees a
-        # diverged epoch.
-        callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
-                     *self._callbacks_of_fit, *plan.callbacks,
-                     *([] if watch is None else [watch])]
+        callbacks = self._training_callbacks(meta, plan,
+                                        *([] if watch is None else [watch]))
         targets = (outputs.keras_targets(model, codes) if custom_targets is None
                    else custom_targets)
         try:
@@ -721,21 +714,32 @@ class BaseWeightedEstimator(SkweightWrapper):
             else:
                 for v, value in zip(*warm, strict=True):
                     v.assign(value)
-            n_rows = _n_rows(inputs)
-            args = _fit_args(self.get_params(), n_rows, fit_kwargs)
-            n_train = n_rows - int(n_rows * args.get("validation_split", 0.0))
-            plan = self._training_plan(model, meta, prepared.loss_weights,
-                                       -(-n_train // args["batch_size"]))
+            args, plan = self._fit_plan(model, meta, prepared, inputs, fit_kwargs)
             # epochs counts from initial_epoch (a warm fit's history so far).
             args["epochs"] = int(watch.best_epoch.max()) - initial_epoch
             keep = AtEpochs(model, watch.best_epoch)
-            callbacks = [StopOnNonFiniteLoss(meta["output_names_"]),
-                         *self._callbacks_of_fit, *plan.callbacks, keep]
             logs = _train_network(
                 plan.trainer, inputs, outputs.keras_targets(model, codes),
-                outputs.keras_weights(weights), callbacks, args, initial_epoch,
+                outputs.keras_weights(weights),
+                self._training_callbacks(meta, plan, keep), args, initial_epoch,
                 seed)
         return model, plan, logs, keep.result(watch.best_epoch, watch.best_score)
+
+    def _fit_plan(self, model, meta, prepared, inputs, fit_kwargs):
+        """``(Keras' fit arguments, TrainingPlan)`` for training ``model`` on
+        ``inputs`` (the plan's steps per epoch counted from them)."""
+        n_rows = _n_rows(inputs)
+        args = _fit_args(self.get_params(), n_rows, fit_kwargs)
+        n_train = n_rows - int(n_rows * args.get("validation_split", 0.0))
+        plan = self._training_plan(model, meta, prepared.loss_weights,
+                                   -(-n_train // args["batch_size"]))
+        return args, plan
+
+    def _training_callbacks(self, meta, plan, *own):
+        """A training's callbacks: StopOnNonFiniteLoss first, so that no later
+        callback sees a diverged epoch; the user's; the plan's; ``own``."""
+        return [StopOnNonFiniteLoss(meta["output_names_"]),
+                *self._callbacks_of_fit, *plan.callbacks, *own]
 
     def _hold_out(self, model, state, inputs, codes, weights, custom_targets,
                   seed):

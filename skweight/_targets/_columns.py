@@ -10,6 +10,11 @@ import re
 import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 __all__ = [
     "LabelCodes",
@@ -77,12 +82,6 @@ def score_targets(estimator, X, y, sample_weight, fitted="model_"):
     ``fitted``: the attribute a fitted ``estimator`` has (None: scikit-learn's
     own test of fitted-ness).
     """
-    from sklearn.utils.validation import (
-        check_array,
-        check_consistent_length,
-        check_is_fitted,
-    )
-
     check_is_fitted(estimator, fitted)
     targets = split_target_columns(y)
     if targets.n_outputs != estimator.n_outputs_:
