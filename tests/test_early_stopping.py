@@ -283,6 +283,34 @@ def test_refit_equals_plain_fits_of_each_outputs_best_epoch_count(penguins):
                                        rtol=1e-5, atol=1e-6)
 
 
+def test_refit_of_a_user_model_leaves_it_as_it_was(penguins):
+    """A user's network: the refit trains copies of it (the user's object
+    keeps its weights) and equals plain fits of each output's epoch count."""
+    X, Y = penguins
+    Xn = X.to_numpy(np.float32)
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(8, activation="relu")(keras.layers.Normalization(
+        mean=Xn.mean(axis=0), variance=Xn.var(axis=0))(inputs))
+    user = keras.Model(inputs, [
+        keras.layers.Dense(k, activation="softmax", name=name)(hidden)
+        for name, k in (("species", 3), ("island", 3), ("sex", 2))])
+    before = user.get_weights()
+    settings = {k: v for k, v in TINY.items() if not k.startswith("model__")}
+    est = WeightedMultiOutputClassifier(
+        model=user, **{**settings, "early_stopping": "refit"}).fit(Xn, Y)
+    for a, b in zip(user.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert est.model_ is not user
+    proba = est.predict_proba(Xn)
+    for epoch in sorted(set(est.best_epoch_.tolist())):
+        plain = WeightedMultiOutputClassifier(
+            model=user, **{**settings, "early_stopping": False, "epochs": epoch}
+        ).fit(Xn, Y)
+        for k in np.flatnonzero(est.best_epoch_ == epoch):
+            np.testing.assert_allclose(proba[k], plain.predict_proba(Xn)[k],
+                                       rtol=1e-5, atol=1e-6)
+
+
 def test_a_warm_refit_trains_again_from_the_state_it_started_from(penguins):
     X, Y = penguins
     record = RecordTrainings()
